@@ -1,0 +1,74 @@
+# CQO Portal — `make run` serves the portal with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: setup system-deps run serve test test-sqlite test-postgres lint translations \
+        extract-messages migration bench clean e2e
+
+setup: system-deps $(STAMP) translations
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -q -d cqo_portal/translations 2>/dev/null || true
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo ">> CQO Portal on http://$(HOST):$(PORT)/  (demo password: demo-pass-2026)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: setup   ## production-style: gunicorn with the config in gunicorn.conf.py
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+lint: $(STAMP)
+	$(BIN)/ruff check cqo_portal tests benchmarks wsgi.py
+	$(BIN)/lint-imports
+
+test: setup lint test-sqlite test-postgres
+
+test-sqlite: setup
+	@echo "=== test pass 1/2: SQLite ==="
+	CQO_TEST_DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: setup
+	@if [ -n "$$CQO_TEST_DATABASE_URL" ]; then \
+	  echo "=== test pass 2/2: PostgreSQL ($$CQO_TEST_DATABASE_URL) ==="; \
+	  $(BIN)/pytest -q -p no:cacheprovider -m "not browser"; \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! PostgreSQL pass SKIPPED: CQO_TEST_DATABASE_URL is not set."; \
+	  echo "!! Run: CQO_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test make test"; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o cqo_portal/translations/messages.pot .
+	$(BIN)/pybabel update -q -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching
+
+# Regenerate the initial migration from the models (only while nothing is deployed).
+migration: $(STAMP)
+	rm -rf /tmp/cqo-migration && mkdir -p /tmp/cqo-migration
+	rm -f migrations/versions/0001_initial_schema.py
+	CQO_INSTANCE_PATH=/tmp/cqo-migration CQO_DATABASE_URL= $(FLASK) db migrate -m "initial schema" --rev-id 0001
+
+bench: setup
+	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_pdf.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

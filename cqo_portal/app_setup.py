@@ -1,0 +1,270 @@
+"""The steps of create_app(), one function each (extensions, blueprints, errors, hooks, commands)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from cqo_portal.config import REPO_ROOT
+from cqo_portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+LANGUAGES = ("zh", "en")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, WAL, and let SQLAlchemy own transactions (real SAVEPOINTs)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn: Any) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for the bureau's log collector."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key in ("method", "path", "status", "ms", "user_id", "ip"):
+            if hasattr(record, key):
+                data[key] = getattr(record, key)
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure_logging(app: Flask) -> None:
+    logger = logging.getLogger("cqo_portal")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        if app.config.get("LOG_FORMAT") == "json":
+            handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def select_locale() -> str:
+    """The user's explicit choice, then their profile, then Accept-Language, then Chinese."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES) or "zh"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(REPO_ROOT / "cqo_portal" / "translations"),
+    )
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    from cqo_portal import models  # noqa: F401  (register the mappers)
+    from cqo_portal.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        uid, _sep, version = user_id.partition(":")
+        if not uid.isdigit():
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+    login_manager.localize_callback = _
+    login_manager.login_message = "Please log in to open this page."
+
+
+# Modules whose import registers routes; a blueprint split over several modules lists each.
+ROUTE_MODULES = (
+    "cqo_portal.main.routes",
+    "cqo_portal.accounts.routes",
+    "cqo_portal.enterprises.routes",
+    "cqo_portal.assessments.routes",
+    "cqo_portal.reports.routes",
+    "cqo_portal.regulator.routes",
+    "cqo_portal.admin.routes",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    from cqo_portal.admin import bp as admin_bp
+    from cqo_portal.regulator import bp as regulator_bp
+
+    blueprints = []
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(name)
+        bp = getattr(module, "bp", None)
+        if bp is not None and bp not in blueprints:
+            blueprints.append(bp)
+    for bp in (regulator_bp, admin_bp):
+        if bp not in blueprints:
+            blueprints.append(bp)
+    for bp in blueprints:
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e: CSRFError):
+        return render_error(
+            400,
+            _("The form has expired"),
+            _(
+                "The page was open too long or came from elsewhere. Go back, reload it and try again."
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        messages = {
+            400: (_("Bad request"), _("The request could not be understood.")),
+            403: (_("Not allowed"), _("You do not have permission to open this page.")),
+            404: (_("Not found"), _("The page or record does not exist, or is not yours to see.")),
+            405: (_("Not allowed"), _("This address does not accept that kind of request.")),
+            413: (_("Too large"), _("The upload is larger than the portal accepts.")),
+            429: (
+                _("Too many attempts"),
+                _("Too many attempts. Wait a few minutes, then try again."),
+            ),
+        }
+        title, message = messages.get(e.code or 500, (e.name, e.description or ""))
+        return render_error(e.code or 500, title, message)
+
+    @app.errorhandler(Exception)
+    def server_error(e: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        logging.getLogger("cqo_portal").exception("unhandled error on %s", request.path)
+        return render_error(
+            500, _("Something went wrong"), _("Nothing was saved. Please try again later.")
+        )
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def register_request_hooks(app: Flask) -> None:
+    access = logging.getLogger("cqo_portal.access")
+
+    @app.before_request
+    def start_timer() -> None:
+        g.t0 = time.perf_counter()
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            resp.headers.setdefault("Cache-Control", "private, no-store")
+        if not request.path.startswith("/static"):
+            ms = round((time.perf_counter() - g.get("t0", time.perf_counter())) * 1000, 1)
+            access.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": resp.status_code,
+                    "ms": ms,
+                    "user_id": getattr(current_user, "id", None),
+                    "ip": request.remote_addr,
+                },
+            )
+        return resp
+
+
+def register_template_helpers(app: Flask) -> None:
+    from cqo_portal import charts, reference
+    from cqo_portal.core.answers import answer_label
+    from cqo_portal.core.questionnaire import BANDS
+
+    band_values = [list(range(lo, hi + 1, 5)) for lo, hi in BANDS]
+    app.jinja_env.globals.update(
+        answer_label=answer_label,
+        band_values=band_values,
+        radar_chart=lambda *a, **k: Markup(charts.radar_chart(*a, **k)),
+        bar_chart=lambda *a, **k: Markup(charts.bar_chart(*a, **k)),
+        histogram=lambda *a, **k: Markup(charts.histogram(*a, **k)),
+        line_chart=lambda *a, **k: Markup(charts.line_chart(*a, **k)),
+    )
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        lang = str(get_locale() or "zh")
+        return {
+            "lang": "zh" if lang.startswith("zh") else "en",
+            "region_label": lambda code: reference.region_label(code, lang),
+            "industry_label": lambda code: reference.industry_label(code, lang),
+            "cities": reference.cities(),
+            "industries": reference.industries(),
+        }
+
+    @app.template_filter("dt")
+    def dt(value, fmt: str = "medium"):
+        if value is None:
+            return ""
+        return format_datetime(value, fmt)
+
+    @app.template_filter("num")
+    def num(value, digits: int = 1):
+        if value is None:
+            return "—"
+        return f"{value:,.{digits}f}"
+
+
+def register_commands(app: Flask) -> None:
+    from cqo_portal.cli import register
+
+    register(app)

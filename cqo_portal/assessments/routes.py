@@ -1,0 +1,234 @@
+"""Filling questionnaires: start, one section per page, autosave, overview, submit, result."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from cqo_portal import authz
+from cqo_portal.assessments import services
+from cqo_portal.assessments.presenters import result_view
+from cqo_portal.models import (
+    Assessment,
+    AssessmentStatus,
+    QuestionnaireStatus,
+    QuestionnaireVersion,
+)
+from cqo_portal.reports import jobs
+from cqo_portal.web import commit, get_or_404
+
+bp = Blueprint("assessments", __name__, url_prefix="/assessments")
+
+
+def _own_enterprise():
+    if not current_user.is_officer:
+        abort(403)
+    if current_user.enterprise is None:
+        flash(_("Register your enterprise first."), "warning")
+        return None
+    return current_user.enterprise
+
+
+@bp.route("/")
+@login_required
+def index():
+    ent = _own_enterprise()
+    if ent is None:
+        return redirect(url_for("enterprises.register"))
+    assessments = sorted(ent.assessments, key=lambda a: a.id, reverse=True)
+    return render_template(
+        "assessments/index.html",
+        ent=ent,
+        assessments=assessments,
+        versions=services.published_versions(),
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/start", methods=["POST"])
+@login_required
+def start():
+    ent = _own_enterprise()
+    if ent is None:
+        return redirect(url_for("enterprises.register"))
+    authz.require("assessment.create", ent)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    qv = get_or_404(QuestionnaireVersion, request.form.get("questionnaire_version_id"))
+    if qv.status != QuestionnaireStatus.PUBLISHED:
+        abort(404)
+    assessment = services.start_assessment(
+        ent, qv, current_user, prefill=request.form.get("prefill") == "1"
+    )
+    commit()
+    return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+
+
+def _load(assessment_id: str, action: str) -> Assessment:
+    assessment = get_or_404(Assessment, assessment_id)
+    authz.require(action, assessment)
+    return assessment
+
+
+@bp.route("/<assessment_id>")
+@login_required
+def overview(assessment_id: str):
+    assessment = _load(assessment_id, "assessment.view")
+    if not assessment.is_editable:
+        return redirect(url_for("assessments.result", assessment_id=assessment.id))
+    q = services.questionnaire_of(assessment.questionnaire)
+    answers = services.answers_of(assessment, q)
+    return render_template(
+        "assessments/overview.html",
+        assessment=assessment,
+        q=q,
+        progress=services.progress(q, answers),
+        form=FlaskForm(),
+        missing=None,
+    )
+
+
+def _posted_answers(q, section) -> dict[str, services.PostedAnswer]:
+    posted = {}
+    for question in section.questions:
+        prefix = f"q-{question.id}-"
+        if f"{prefix}present" not in request.form:
+            continue
+        posted[question.id] = services.PostedAnswer(
+            value=request.form.get(prefix + "value"),
+            na=request.form.get(prefix + "na") == "1",
+            na_reason=request.form.get(prefix + "reason", ""),
+            evidence=request.form.get(prefix + "evidence", ""),
+            loaded_state=request.form.get(prefix + "state"),
+        )
+    return posted
+
+
+@bp.route("/<assessment_id>/section/<int:index>", methods=["GET", "POST"])
+@login_required
+def section(assessment_id: str, index: int):
+    assessment = _load(assessment_id, "assessment.view")
+    if not assessment.is_editable:
+        return redirect(url_for("assessments.result", assessment_id=assessment.id))
+    authz.require("assessment.edit", assessment)
+    q = services.questionnaire_of(assessment.questionnaire)
+    if not 1 <= index <= len(q.sections):
+        abort(404)
+    sec = q.sections[index - 1]
+    form = FlaskForm()
+    outcome = None
+    posted: dict[str, services.PostedAnswer] = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        posted = _posted_answers(q, sec)
+        base = request.form.get("revision", type=int)
+        outcome = services.save_answers(assessment, posted, current_user, base_revision=base)
+        commit()
+        if request.headers.get("X-Requested-With") == "fetch":
+            stored = services.answers_of(assessment, q)
+            return jsonify(
+                saved=outcome.saved,
+                revision=outcome.revision,
+                errors={k: v.get(_lang()) for k, v in outcome.errors.items()},
+                conflicts=[c.question.id for c in outcome.conflicts],
+                states={
+                    qid: services.answer_state(stored.get(qid))
+                    for qid in posted
+                    if qid not in outcome.errors
+                    and qid not in {c.question.id for c in outcome.conflicts}
+                },
+            )
+        if not outcome.errors and not outcome.conflicts:
+            flash(_("Saved."), "success")
+            target = request.form.get("go")
+            if target == "next" and index < len(q.sections):
+                return redirect(url_for(".section", assessment_id=assessment.id, index=index + 1))
+            if target == "prev" and index > 1:
+                return redirect(url_for(".section", assessment_id=assessment.id, index=index - 1))
+            if target == "overview":
+                return redirect(url_for(".overview", assessment_id=assessment.id))
+            return redirect(url_for(".section", assessment_id=assessment.id, index=index))
+        if outcome.errors:
+            flash(_("Some answers could not be saved; see the messages below."), "danger")
+        if outcome.conflicts:
+            flash(
+                _("Someone changed some answers since you opened this page; compare them below."),
+                "warning",
+            )
+    answers = services.answers_of(assessment, q)
+    return render_template(
+        "assessments/section.html",
+        assessment=assessment,
+        q=q,
+        sec=sec,
+        index=index,
+        answers=answers,
+        # Re-show what the user typed only where it was refused; elsewhere the stored answer.
+        posted={
+            k: v
+            for k, v in posted.items()
+            if outcome and (k in outcome.errors or k in {c.question.id for c in outcome.conflicts})
+        },
+        errors=outcome.errors if outcome else {},
+        conflicts={c.question.id: c for c in outcome.conflicts} if outcome else {},
+        state=services.answer_state,
+        progress=services.progress(q, answers),
+        form=form,
+    )
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
+
+
+@bp.route("/<assessment_id>/submit", methods=["POST"])
+@login_required
+def submit(assessment_id: str):
+    assessment = _load(assessment_id, "assessment.view")
+    authz.require("assessment.edit", assessment)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    q = services.questionnaire_of(assessment.questionnaire)
+    try:
+        services.submit_assessment(assessment, current_user)
+    except services.IncompleteAssessment as e:
+        answers = services.answers_of(assessment, q)
+        return render_template(
+            "assessments/overview.html",
+            assessment=assessment,
+            q=q,
+            progress=services.progress(q, answers),
+            form=form,
+            missing=e.missing,
+        ), 422
+    commit()
+    jobs.after_submit(current_app, assessment.id)
+    flash(_("Submitted. Your score and report are ready below."), "success")
+    return redirect(url_for(".result", assessment_id=assessment.id))
+
+
+@bp.route("/<assessment_id>/result")
+@login_required
+def result(assessment_id: str):
+    assessment = _load(assessment_id, "assessment.view")
+    if assessment.status == AssessmentStatus.DRAFT or assessment.result is None:
+        return redirect(url_for(".overview", assessment_id=assessment.id))
+    view = result_view(assessment, _lang())
+    return render_template("assessments/result.html", assessment=assessment, v=view)

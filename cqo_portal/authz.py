@@ -1,0 +1,107 @@
+"""The one authorization policy: who may do what to which object.
+
+Views call `require(action, obj)`; queries that list objects call `visible_city_codes(user)`.
+Objects outside a user's reach answer 404 (not 403) so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from cqo_portal.models import Assessment, CQORegistration, Enterprise, Report, Role, User
+from cqo_portal.reference import PROVINCE_CODE, covers
+
+
+def _enterprise_of(obj: Any) -> Enterprise | None:
+    if isinstance(obj, Enterprise):
+        return obj
+    if isinstance(obj, Assessment | CQORegistration):
+        return obj.enterprise
+    if isinstance(obj, Report):
+        return obj.assessment.enterprise
+    return None
+
+
+def is_member(user: User, enterprise: Enterprise | None) -> bool:
+    return bool(
+        enterprise is not None and user.role == Role.OFFICER and user.enterprise_id == enterprise.id
+    )
+
+
+def in_jurisdiction(user: User, enterprise: Enterprise | None) -> bool:
+    return bool(
+        enterprise is not None
+        and user.role == Role.REGULATOR
+        and covers(user.jurisdiction_code, enterprise.city_code)
+    )
+
+
+def visible_city_codes(user: User) -> set[str] | None:
+    """Cities whose records the user may list: None means all (provincial regulator, admin)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.REGULATOR:
+        return None if user.jurisdiction_code == PROVINCE_CODE else {user.jurisdiction_code or ""}
+    return set()
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """Decide whether `user` may perform `action` on `obj`."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    role = user.role
+    ent = _enterprise_of(obj)
+    if action == "admin":
+        return role == Role.ADMIN
+    if action == "regulator.workspace":
+        return role == Role.REGULATOR and bool(user.jurisdiction_code)
+    if action == "enterprise.register":
+        return role == Role.OFFICER and user.enterprise_id is None
+    if action in {"enterprise.edit", "enterprise.invite", "cqo.edit", "assessment.create"}:
+        return is_member(user, ent)
+    if action == "assessment.edit":
+        return is_member(user, ent) and obj.is_editable
+    if action in {"enterprise.view", "cqo.view", "assessment.view", "report.download"}:
+        return is_member(user, ent) or in_jurisdiction(user, ent)
+    if action in {"cqo.decide", "assessment.review"}:
+        return in_jurisdiction(user, ent)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def visible(user: Any, obj: Any) -> bool:
+    """Whether the object exists for this user at all (else 404)."""
+    ent = _enterprise_of(obj)
+    if ent is None:
+        return False
+    return is_member(user, ent) or in_jurisdiction(user, ent)
+
+
+def require(action: str, obj: Any = None) -> None:
+    """Abort with 404 when the object is not visible to the user, 403 when the action is refused."""
+    if obj is not None and _enterprise_of(obj) is not None and not visible(current_user, obj):
+        abort(404)
+    if not can(current_user, action, obj):
+        abort(403)
+
+
+def role_required(action: str) -> Callable:
+    """Decorator for views guarded by an object-free action, e.g. 'admin'."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                from cqo_portal.extensions import login_manager
+
+                return login_manager.unauthorized()
+            require(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,73 @@
+"""Settings read from the environment, with documented defaults (see README "Configuration").
+
+Every setting is a `CQO_*` environment variable so a bureau configures a deployment without
+touching code. The secret key is never committed: it comes from `CQO_SECRET_KEY` or is generated
+once into `instance/secret_key`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = REPO_ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return CQO_SECRET_KEY, or a random key generated once into the instance folder."""
+    env = os.environ.get("CQO_SECRET_KEY")
+    if env:
+        return env
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def settings_from_env(instance_path: Path) -> dict[str, object]:
+    """Build the Flask config mapping from CQO_* variables."""
+    db_url = os.environ.get("CQO_DATABASE_URL") or f"sqlite:///{instance_path / 'cqo.sqlite3'}"
+    if db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg://" + db_url.removeprefix("postgresql://")
+    upload_mb = int(os.environ.get("CQO_MAX_UPLOAD_MB", "5"))
+    return {
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": load_secret_key(instance_path),
+        "REDIS_URL": os.environ.get("CQO_REDIS_URL") or None,
+        "UPLOAD_FOLDER": os.environ.get("CQO_UPLOAD_DIR") or str(instance_path / "uploads"),
+        "MAX_UPLOAD_BYTES": upload_mb * 1024 * 1024,
+        # Whole-request cap a bit above the file cap so an oversized file gets a form error.
+        "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
+        "SESSION_COOKIE_SECURE": _bool("CQO_SECURE_COOKIES", False),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool("CQO_SECURE_COOKIES", False),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("CQO_DEFAULT_LOCALE", "zh"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("CQO_TIMEZONE", "Asia/Shanghai"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("CQO_RATELIMIT_STORAGE_URL")
+        or os.environ.get("CQO_REDIS_URL")
+        or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("CQO_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
+        "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),
+    }

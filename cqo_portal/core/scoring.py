@@ -1,0 +1,394 @@
+"""Scoring: answers -> points per question, item, section and total, with a level for each.
+
+Contract (see docs/scoring.md): each scored question earns ``max_points × fraction``; a question's
+max points is its weight's share of its item's points (or its section's when there are no items).
+N/A questions hand their share to the other scored questions of the same item/section; an
+item/section whose scored questions are all N/A leaves ``max_points``. Unanswered questions
+score 0. Sums use unrounded values; each figure is rounded once, to 1 decimal, ROUND_HALF_UP.
+Reports render from :meth:`Result.to_data`, so a stored result never needs re-scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+from typing import Any
+
+from .answers import Answer, answer_fraction
+from .questionnaire import (
+    BAND_LABELS,
+    BANDS,
+    PROCESS_BAND_DESCRIPTORS,
+    RESULTS_BAND_DESCRIPTORS,
+    Question,
+    Questionnaire,
+)
+from .text import Text
+
+
+def round1(x: float) -> float:
+    """Round to 1 decimal, half away from zero (5.25 -> 5.3), as people expect on a report."""
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """A named level for a percent or total: a short code, a label and what it means."""
+
+    code: str
+    label: Text
+    description: Text
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "code": self.code,
+            "label": self.label.to_data(),
+            "description": self.description.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, d: Mapping[str, Any]) -> LevelInfo:
+        """Inverse of :meth:`to_data`."""
+        return cls(d["code"], Text.from_data(d["label"]), Text.from_data(d["description"]))
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """Points of one question; ``fraction`` is None when unanswered, N/A or unscored."""
+
+    question_id: str
+    points: float
+    max_points: float
+    fraction: float | None
+    na: bool
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "question_id": self.question_id,
+            "points": self.points,
+            "max_points": self.max_points,
+            "fraction": self.fraction,
+            "na": self.na,
+        }
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Points of one GB/T 19580 item; ``excluded`` when all its scored questions are N/A."""
+
+    item_id: str
+    title: Text
+    points: float
+    max_points: float
+    percent: float
+    level: LevelInfo
+    excluded: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "item_id": self.item_id,
+            "title": self.title.to_data(),
+            "points": self.points,
+            "max_points": self.max_points,
+            "percent": self.percent,
+            "level": self.level.to_data(),
+            "excluded": self.excluded,
+        }
+
+    @classmethod
+    def from_data(cls, d: Mapping[str, Any]) -> ItemResult:
+        """Inverse of :meth:`to_data`."""
+        return cls(
+            d["item_id"],
+            Text.from_data(d["title"]),
+            d["points"],
+            d["max_points"],
+            d["percent"],
+            LevelInfo.from_data(d["level"]),
+            d.get("excluded", False),
+        )
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """Points of one section; ``excluded`` when all its scored questions are N/A."""
+
+    section_id: str
+    title: Text
+    points: float
+    max_points: float
+    percent: float
+    level: LevelInfo
+    items: tuple[ItemResult, ...]
+    excluded: bool = False
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "section_id": self.section_id,
+            "title": self.title.to_data(),
+            "points": self.points,
+            "max_points": self.max_points,
+            "percent": self.percent,
+            "level": self.level.to_data(),
+            "items": [i.to_data() for i in self.items],
+            "excluded": self.excluded,
+        }
+
+    @classmethod
+    def from_data(cls, d: Mapping[str, Any]) -> SectionResult:
+        """Inverse of :meth:`to_data`."""
+        return cls(
+            d["section_id"],
+            Text.from_data(d["title"]),
+            d["points"],
+            d["max_points"],
+            d["percent"],
+            LevelInfo.from_data(d["level"]),
+            tuple(ItemResult.from_data(i) for i in d["items"]),
+            d.get("excluded", False),
+        )
+
+
+@dataclass(frozen=True)
+class Result:
+    """The scored assessment, rounded for display; stored as JSON via :meth:`to_data`."""
+
+    questionnaire_id: str
+    questionnaire_version: str
+    scoring_method: str
+    total_points: float
+    max_points: float
+    percent: float
+    level: LevelInfo
+    sections: tuple[SectionResult, ...]
+    questions: Mapping[str, QuestionScore]
+
+    def section(self, section_id: str) -> SectionResult:
+        """The section result with this id (KeyError when unknown)."""
+        for s in self.sections:
+            if s.section_id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able form; :meth:`from_data` restores an equal Result."""
+        return {
+            "questionnaire_id": self.questionnaire_id,
+            "questionnaire_version": self.questionnaire_version,
+            "scoring_method": self.scoring_method,
+            "total_points": self.total_points,
+            "max_points": self.max_points,
+            "percent": self.percent,
+            "level": self.level.to_data(),
+            "sections": [s.to_data() for s in self.sections],
+            "questions": {k: v.to_data() for k, v in self.questions.items()},
+        }
+
+    @classmethod
+    def from_data(cls, d: Mapping[str, Any]) -> Result:
+        """Inverse of :meth:`to_data`."""
+        return cls(
+            questionnaire_id=d["questionnaire_id"],
+            questionnaire_version=d["questionnaire_version"],
+            scoring_method=d["scoring_method"],
+            total_points=d["total_points"],
+            max_points=d["max_points"],
+            percent=d["percent"],
+            level=LevelInfo.from_data(d["level"]),
+            sections=tuple(SectionResult.from_data(s) for s in d["sections"]),
+            questions=MappingProxyType({k: QuestionScore(**v) for k, v in d["questions"].items()}),
+        )
+
+
+# --------------------------------------------------------------------------- levels
+
+NOT_APPLICABLE = LevelInfo(
+    "na",
+    Text("不适用", "Not applicable"),
+    Text(
+        "本部分所有计分题均为不适用，不计入总分。",
+        "Every scored question here is N/A; not counted.",
+    ),
+)
+
+#: (lowest percent, level) for questionnaires scored on the 0-5 maturity scale.
+MATURITY_LEVELS: tuple[tuple[float, LevelInfo], ...] = (
+    (0, LevelInfo("M0", Text("未起步", "Not started"), Text(
+        "多数做法尚未建立，质量管理依赖个人经验。",
+        "Most practices are not in place; quality depends on individuals.",
+    ))),
+    (10, LevelInfo("M1", Text("1级 起步", "Level 1 – Basic"), Text(
+        "有基本做法，但不成体系，主要在问题发生后处理。",
+        "Basic practices exist but are not systematic; problems are handled after they occur.",
+    ))),
+    (30, LevelInfo("M2", Text("2级 受控", "Level 2 – Managed"), Text(
+        "关键过程有文件和职责，能够按要求执行，但改进多为被动。",
+        "Key processes are documented and assigned and run as required; improvement is reactive.",
+    ))),
+    (50, LevelInfo("M3", Text("3级 规范", "Level 3 – Defined"), Text(
+        "体系覆盖全部要求并全面展开，用数据管理过程，开始主动改进。",
+        "The system covers all requirements and is deployed throughout; processes are managed "
+        "with data and improvement is proactive.",
+    ))),
+    (70, LevelInfo("M4", Text("4级 量化改进", "Level 4 – Measured and improving"), Text(
+        "目标量化并层层分解，趋势持续向好，质量与经营战略整合。",
+        "Objectives are quantified and cascaded, trends improve steadily, quality is integrated "
+        "with business strategy.",
+    ))),
+    (90, LevelInfo("M5", Text("5级 卓越", "Level 5 – Best practice"), Text(
+        "做法成为行业标杆，持续创新并与相关方分享经验。",
+        "Practices are a benchmark for the industry; continuous innovation and sharing with "
+        "stakeholders.",
+    ))),
+)  # fmt: skip
+
+#: (lowest score per 1000, reading) for the GB/T 19580 total; indicative, not the standard's text.
+GBT_TOTAL_READINGS: tuple[tuple[float, LevelInfo], ...] = (
+    (0, LevelInfo("early", Text("起步阶段", "Early stage"), Text(
+        "低于约250分：卓越绩效管理处于起步阶段，先把基本要求做成体系。",
+        "Below about 250: performance excellence is at an early stage; make the basics systematic.",
+    ))),
+    (250, LevelInfo("developing", Text("发展阶段", "Developing"), Text(
+        "约250–400分：体系正在形成，部分过程已有效，结果数据开始积累。",
+        "About 250–400: the system is taking shape; some processes work and results are "
+        "beginning to accumulate.",
+    ))),
+    (400, LevelInfo("solid", Text("体系健全", "Solid management system"), Text(
+        "约400–500分：具备健全的质量管理体系，多数过程有效展开。",
+        "About 400–500: a solid quality-management system with most processes well deployed.",
+    ))),
+    (500, LevelInfo("award", Text("质量奖水平", "Quality-award range"), Text(
+        "约500–650分：省级政府质量奖获奖组织的常见得分区间。",
+        "About 500–650: the usual range of provincial government quality-award winners.",
+    ))),
+    (650, LevelInfo("world", Text("世界级", "World-class"), Text(
+        "约650分以上：达到世界级卓越绩效水平。",
+        "Above about 650: world-class performance excellence.",
+    ))),
+)  # fmt: skip
+
+
+def _band_level(percent: float, results: bool) -> LevelInfo:
+    descs = RESULTS_BAND_DESCRIPTORS if results else PROCESS_BAND_DESCRIPTORS
+    idx = max(i for i, (lo, _hi) in enumerate(BANDS) if percent >= lo)
+    return LevelInfo(f"B{idx + 1}", BAND_LABELS[idx], descs[idx])
+
+
+def _pick(table: tuple[tuple[float, LevelInfo], ...], value: float) -> LevelInfo:
+    return [lvl for lo, lvl in table if value >= lo][-1]
+
+
+def maturity_level(percent: float) -> LevelInfo:
+    """Overall maturity 0..5 for a percent: the average answer level, rounded to nearest."""
+    return _pick(MATURITY_LEVELS, percent)
+
+
+def gbt_total_level(percent: float) -> LevelInfo:
+    """Indicative reading of a GB/T 19580 total, on a per-1000 scale (percent × 10)."""
+    return _pick(GBT_TOTAL_READINGS, percent * 10)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _is_na(q: Question, a: Answer | None) -> bool:
+    return a is not None and a.na and q.allow_na
+
+
+def question_max_points(q: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, float]:
+    """Unrounded max points of every scored question after N/A re-weighting (N/A ones get 0)."""
+    out: dict[str, float] = {}
+    for s in q.sections:
+        groups: list[tuple[float, list[Question]]]
+        if s.items:
+            groups = [(it.points, [x for x in s.questions if x.item_id == it.id]) for it in s.items]
+        else:
+            groups = [(s.points, list(s.questions))]
+        for points, qs in groups:
+            scored = [x for x in qs if x.scored]
+            live = [x for x in scored if not _is_na(x, answers.get(x.id))]
+            live_ids = {x.id for x in live}
+            total_w = sum(x.weight for x in live)
+            for x in scored:
+                out[x.id] = points * x.weight / total_w if x.id in live_ids else 0.0
+    return out
+
+
+def _pct(points: float, max_points: float) -> float:
+    return round1(points / max_points * 100) if max_points > 0 else 0.0
+
+
+def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
+    """Score answers against a questionnaire; unanswered scored questions count as 0."""
+    maxes = question_max_points(q, answers)
+    gbt = q.scoring_method == "gbt19580"
+    qscores: dict[str, QuestionScore] = {}
+    raw_points: dict[str, float] = {}
+    for question in q.questions:
+        if not question.scored:
+            continue
+        a = answers.get(question.id)
+        na = _is_na(question, a)
+        frac = None if na else answer_fraction(question, a)
+        mx = maxes[question.id]
+        pts = mx * frac if frac is not None else 0.0
+        raw_points[question.id] = pts
+        qscores[question.id] = QuestionScore(question.id, round1(pts), round1(mx), frac, na)
+
+    def level_for(percent: float, excluded: bool, results: bool) -> LevelInfo:
+        if excluded:
+            return NOT_APPLICABLE
+        return _band_level(percent, results) if gbt else maturity_level(percent)
+
+    sections: list[SectionResult] = []
+    total = total_max = 0.0
+    for s in q.sections:
+        scored = [x for x in s.questions if x.scored]
+        s_pts = sum(raw_points[x.id] for x in scored)
+        s_max = sum(maxes[x.id] for x in scored)
+        items: list[ItemResult] = []
+        for it in s.items:
+            iq = [x for x in scored if x.item_id == it.id]
+            i_pts = sum(raw_points[x.id] for x in iq)
+            i_max = sum(maxes[x.id] for x in iq)
+            i_pct = _pct(i_pts, i_max)
+            excl = i_max <= 0
+            items.append(
+                ItemResult(
+                    it.id, it.title, round1(i_pts), round1(i_max), i_pct,
+                    level_for(i_pct, excl, it.kind == "results"), excl,
+                )
+            )  # fmt: skip
+        s_pct = _pct(s_pts, s_max)
+        results_kind = bool(s.items) and all(it.kind == "results" for it in s.items)
+        excl = s_max <= 0 and s.points > 0
+        sections.append(
+            SectionResult(
+                s.id, s.title, round1(s_pts), round1(s_max), s_pct,
+                level_for(s_pct, excl or s.points == 0, results_kind), tuple(items), excl,
+            )
+        )  # fmt: skip
+        total += s_pts
+        total_max += s_max
+    pct = _pct(total, total_max)
+    if total_max <= 0:
+        level = NOT_APPLICABLE
+    else:
+        level = gbt_total_level(pct) if gbt else maturity_level(pct)
+    return Result(
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        scoring_method=q.scoring_method,
+        total_points=round1(total),
+        max_points=round1(total_max),
+        percent=pct,
+        level=level,
+        sections=tuple(sections),
+        questions=MappingProxyType(qscores),
+    )

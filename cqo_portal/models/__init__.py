@@ -1,0 +1,38 @@
+"""Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
+
+from cqo_portal.models.accounts import ApiToken, Role, User
+from cqo_portal.models.assessments import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentStatus,
+    QuestionnaireStatus,
+    QuestionnaireVersion,
+    SectionScore,
+)
+from cqo_portal.models.audit import AuditEvent
+from cqo_portal.models.enterprises import (
+    CQORegistration,
+    CQOStatus,
+    Enterprise,
+    EnterpriseInvitation,
+)
+from cqo_portal.models.reports import Report, ReportStatus
+
+__all__ = [
+    "ApiToken",
+    "Assessment",
+    "AssessmentAnswer",
+    "AssessmentStatus",
+    "AuditEvent",
+    "CQORegistration",
+    "CQOStatus",
+    "Enterprise",
+    "EnterpriseInvitation",
+    "QuestionnaireStatus",
+    "QuestionnaireVersion",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "SectionScore",
+    "User",
+]

@@ -1,0 +1,171 @@
+"""Questionnaire versions, assessments (drafts and submissions), answers and stored scores."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cqo_portal.extensions import db
+from cqo_portal.models.base import created_at_column, utcnow
+
+if TYPE_CHECKING:
+    from cqo_portal.models.enterprises import Enterprise
+    from cqo_portal.models.reports import Report
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class QuestionnaireStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class QuestionnaireVersion(db.Model):
+    """A questionnaire definition as imported; once published its definition never changes."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    scoring_method: Mapped[str] = mapped_column(String(20))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[QuestionnaireStatus] = mapped_column(
+        _enum(QuestionnaireStatus), default=QuestionnaireStatus.DRAFT
+    )
+    created_at: Mapped[datetime] = created_at_column()
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang.startswith("zh") else self.title_en
+
+
+class AssessmentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    RETURNED = "returned"
+
+
+class Assessment(db.Model):
+    """One enterprise's answers to one questionnaire version in one cycle.
+
+    Scores are stored at submission so lists and dashboards never recompute them.
+    """
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        Index("ix_assessments_status_submitted", "status", "submitted_at"),
+        Index("ix_assessments_enterprise_q", "enterprise_id", "questionnaire_version_id"),
+        Index("ix_assessments_percent", "percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
+    )
+    questionnaire_key: Mapped[str] = mapped_column(String(50))
+    status: Mapped[AssessmentStatus] = mapped_column(
+        _enum(AssessmentStatus), default=AssessmentStatus.DRAFT
+    )
+    cycle_year: Mapped[int] = mapped_column(Integer)
+    # Optimistic concurrency: every save bumps it; a save from a stale page is told what changed.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    total_points: Mapped[float | None] = mapped_column(Float)
+    max_points: Mapped[float | None] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    level_code: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="assessments")
+    questionnaire: Mapped[QuestionnaireVersion] = relationship()
+    answers: Mapped[list[AssessmentAnswer]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+    section_scores: Mapped[list[SectionScore]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (AssessmentStatus.DRAFT, AssessmentStatus.RETURNED)
+
+
+class AssessmentAnswer(db.Model):
+    __tablename__ = "assessment_answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(50))
+    value: Mapped[str | None] = mapped_column(String(50))
+    na: Mapped[bool] = mapped_column(default=False)
+    na_reason: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+
+
+class SectionScore(db.Model):
+    """Per-section score of a submitted assessment, for SQL aggregates on dashboards."""
+
+    __tablename__ = "section_scores"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "section_id"),
+        Index("ix_section_scores_section", "section_id", "percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(50))
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    percent: Mapped[float] = mapped_column(Float)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="section_scores")

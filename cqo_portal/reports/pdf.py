@@ -1,0 +1,230 @@
+"""Render the self-assessment report as HTML and PDF (WeasyPrint).
+
+The renderer takes a *safe context* of plain values (see ``render_html``), never ORM objects, and
+every string in it is already in the report's language. WeasyPrint only sees files under the
+app's ``static/`` and ``templates/reports/`` folders: the URL fetcher refuses everything else
+(other ``file:`` paths, http(s), data: …), so user text can never make the renderer read the
+disk or the network. The font configuration and the print stylesheet are parsed once per
+process and reused, which keeps repeated renders fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from flask import current_app, render_template
+from flask_babel import force_locale
+from markupsafe import Markup
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+from cqo_portal import charts
+
+__all__ = [
+    "SafeURLFetcher",
+    "UnsafeURLError",
+    "render_html",
+    "render_minimal_pdf",
+    "render_report_pdf",
+    "sha256_hex",
+]
+
+REPORT_TEMPLATE = "reports/report.html"
+REPORT_STYLESHEET = "report.css"
+
+_lock = threading.Lock()
+_font_config: FontConfiguration | None = None
+_stylesheets: dict[tuple[str, int], weasyprint.CSS] = {}
+
+
+class UnsafeURLError(ValueError):
+    """A resource URL outside the report's allowed folders; WeasyPrint logs it and skips it."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """Serve ``file:`` URLs inside ``roots`` only; refuse every other URL and scheme."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=1)
+        self.roots = [Path(root).resolve() for root in roots]
+
+    def resolve(self, url: str) -> Path:
+        """The local file ``url`` names, or raise UnsafeURLError."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise UnsafeURLError(f"refused URL {url[:200]!r}: only report assets are served")
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
+            raise UnsafeURLError(f"refused URL {url[:200]!r}: outside the report asset folders")
+        return path
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path2url(str(path)), body=path.read_bytes(), headers={"Content-Type": mime_type}
+        )
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of the PDF bytes, stored with the report so /verify can prove integrity."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _reports_dir() -> Path:
+    app = current_app
+    return Path(app.root_path, app.template_folder or "templates", "reports").resolve()
+
+
+def _asset_roots() -> list[Path]:
+    roots = [_reports_dir()]
+    if current_app.static_folder:
+        roots.append(Path(current_app.static_folder).resolve())
+    return roots
+
+
+def _fonts() -> FontConfiguration:
+    global _font_config
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def _stylesheet(fetcher: SafeURLFetcher) -> weasyprint.CSS:
+    """The parsed print stylesheet, cached per file version (edits are picked up)."""
+    path = _reports_dir() / REPORT_STYLESHEET
+    key = (str(path), path.stat().st_mtime_ns)
+    css = _stylesheets.get(key)
+    if css is None:
+        css = weasyprint.CSS(
+            filename=str(path), font_config=_fonts(), url_fetcher=fetcher, base_url=str(path)
+        )
+        _stylesheets.clear()
+        _stylesheets[key] = css
+    return css
+
+
+# --- template helpers ---------------------------------------------------------------------------
+
+
+def _translator(lang: str) -> Callable[[str, str], str]:
+    def t(zh: str, en: str) -> str:
+        return zh if lang == "zh" else en
+
+    return t
+
+
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    """Scores for print: at most ``digits`` decimals, no trailing zeros; None is a dash."""
+    if value is None:
+        return "—"
+    text = f"{float(value):.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def fmt_percent(value: float | None) -> str:
+    return "—" if value is None else f"{float(value):.1f}%"
+
+
+def fmt_signed(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    text = fmt_number(abs(value), digits)
+    if text == "0":
+        return "±0"
+    return ("+" if value > 0 else "−") + text
+
+
+def css_string(text: str) -> Markup:
+    """A quoted CSS string literal that cannot end the string or the surrounding <style>."""
+    out = []
+    for char in str(text):
+        if char in '"\\<>&' or ord(char) < 0x20:
+            out.append(f"\\{ord(char):x} ")
+        else:
+            out.append(char)
+    return Markup('"' + "".join(out) + '"')  # noqa: S704 - every special character is escaped
+
+
+def _charts(ctx: dict[str, Any], t: Callable[[str, str], str]) -> dict[str, Markup]:
+    sections = ctx.get("sections") or []
+    labels = [s["title"] for s in sections]
+    percents = [s.get("percent") for s in sections]
+    medians = [s.get("peer_median_percent") for s in sections]
+    has_peers = any(m is not None for m in medians)
+    radar = charts.radar_chart(
+        labels,
+        percents,
+        compare=medians if has_peers else None,
+        size=440,
+        title=t("各评价类目得分率雷达图", "Section score rates (radar)"),
+        series_label=t("本企业得分率", "This enterprise"),
+        compare_label=t("同行中位数", "Peer median"),
+        empty_message=t("暂无数据", "No data"),
+    )
+    bars = charts.bar_chart(
+        labels,
+        percents,
+        reference=medians if has_peers else None,
+        max_value=100,
+        unit="%",
+        width=640,
+        title=t("各评价类目得分率与同行中位数", "Section score rates against the peer median"),
+        series_label=t("本企业得分率", "This enterprise"),
+        reference_label=t("同行中位数", "Peer median"),
+        empty_message=t("暂无数据", "No data"),
+    )
+    # The chart functions escape all text, so their output is safe markup.
+    return {"radar": Markup(radar), "bars": Markup(bars)}  # noqa: S704
+
+
+def render_html(ctx: dict[str, Any]) -> str:
+    """The report as an HTML string, in ``ctx["lang"]``; needs a Flask app context."""
+    lang = ctx.get("lang") or "zh"
+    t = _translator(lang)
+    with force_locale(lang):
+        return render_template(
+            REPORT_TEMPLATE,
+            r=ctx,
+            lang=lang,
+            t=t,
+            num=fmt_number,
+            pct=fmt_percent,
+            signed=fmt_signed,
+            css_string=css_string,
+            chart=_charts(ctx, t),
+        )
+
+
+def render_report_pdf(ctx: dict[str, Any]) -> bytes:
+    """The report as PDF bytes (A4, CJK font embedded); needs a Flask app context."""
+    html = render_html(ctx)
+    fetcher = SafeURLFetcher(_asset_roots())
+    base_url = path2url(str(_reports_dir())) + "/"
+    with _lock:  # FontConfiguration and the cached CSS are shared; render one at a time.
+        stylesheet = _stylesheet(fetcher)
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=_fonts())
+
+
+def render_minimal_pdf(text: str) -> bytes:
+    """A one-paragraph PDF with the same fonts: the benchmark baseline. No app context needed."""
+    html = (
+        '<html><body style="font-family: \'WenQuanYi Micro Hei\', \'Noto Sans CJK SC\', '
+        f"'DejaVu Sans', sans-serif\"><p>{escape(text)}</p></body></html>"
+    )
+    with _lock:
+        return weasyprint.HTML(string=html, url_fetcher=SafeURLFetcher([])).write_pdf(
+            font_config=_fonts()
+        )

@@ -1,0 +1,46 @@
+/* Autosave for questionnaire pages: posts the section form in the background after edits.
+   The form works without this script (explicit Save buttons); no external code is loaded. */
+(function () {
+  "use strict";
+  var form = document.getElementById("section-form");
+  if (!form || !window.fetch) { return; }
+  var status = document.getElementById("autosave-status");
+  var zh = document.documentElement.lang.indexOf("zh") === 0;
+  var text = {
+    saving: zh ? "正在保存…" : "Saving…",
+    saved: zh ? "已自动保存" : "Saved automatically",
+    failed: zh ? "自动保存失败，请点击“保存草稿”" : "Autosave failed; use Save draft",
+    conflict: zh ? "其他人修改了部分答案，请点击“保存草稿”查看" : "Someone else changed answers; use Save draft to compare",
+    invalid: zh ? "部分答案无效，请点击“保存草稿”查看提示" : "Some answers are invalid; use Save draft to see why"
+  };
+  var timer = null, busy = false, again = false, dirty = false;
+  function show(msg) { if (status) { status.textContent = msg; } }
+  function save() {
+    if (busy) { again = true; return; }
+    busy = true; dirty = false; show(text.saving);
+    var data = new FormData(form);
+    data.set("go", "stay");
+    fetch(form.dataset.autosave, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
+    }).then(function (r) {
+      if (!r.ok) { throw new Error(r.status); }
+      return r.json();
+    }).then(function (res) {
+      form.querySelector("input[name=revision]").value = res.revision;
+      Object.keys(res.states || {}).forEach(function (qid) {
+        var el = form.querySelector("input[name='q-" + qid + "-state']");
+        if (el) { el.value = res.states[qid]; }
+      });
+      if (res.conflicts && res.conflicts.length) { show(text.conflict); }
+      else if (res.errors && Object.keys(res.errors).length) { show(text.invalid); }
+      else { show(text.saved); }
+    }).catch(function () { show(text.failed); dirty = true; })
+      .then(function () { busy = false; if (again) { again = false; save(); } });
+  }
+  function schedule() { dirty = true; clearTimeout(timer); timer = setTimeout(save, 1500); }
+  form.addEventListener("change", schedule);
+  form.addEventListener("input", function (e) { if (e.target.tagName === "TEXTAREA" || e.target.type === "text") { schedule(); } });
+  form.addEventListener("submit", function () { clearTimeout(timer); dirty = false; });
+  window.addEventListener("beforeunload", function (e) { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
+})();

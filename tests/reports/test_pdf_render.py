@@ -1,0 +1,350 @@
+"""The board-ready PDF report: content, structure, fonts, safety, and the SVG charts in it."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import build_report_ctx, build_sparse_ctx
+
+pypdf = pytest.importorskip("pypdf")
+pytest.importorskip("weasyprint")
+
+from cqo_portal import charts  # noqa: E402
+from cqo_portal.reports import pdf as report_pdf  # noqa: E402
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def page_texts(data: bytes) -> list[str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: CJK extraction may split runs at arbitrary spaces/newlines."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def zh_ctx():
+    return build_report_ctx("zh")
+
+
+@pytest.fixture(scope="module")
+def zh_pdf(pdf_app, zh_ctx):
+    with pdf_app.app_context():
+        return report_pdf.render_report_pdf(zh_ctx)
+
+
+@pytest.fixture(scope="module")
+def en_pdf(pdf_app):
+    with pdf_app.app_context():
+        return report_pdf.render_report_pdf(build_report_ctx("en"))
+
+
+@pytest.fixture(scope="module")
+def zh_texts(zh_pdf):
+    return page_texts(zh_pdf)
+
+
+@pytest.fixture(scope="module")
+def en_texts(en_pdf):
+    return page_texts(en_pdf)
+
+
+@pytest.fixture(scope="module")
+def sparse_ctx():
+    return build_sparse_ctx("zh")
+
+
+@pytest.fixture(scope="module")
+def sparse_pdf(pdf_app, sparse_ctx):
+    with pdf_app.app_context():
+        return report_pdf.render_report_pdf(sparse_ctx)
+
+
+# --- the Chinese report a CQO hands to the board ----------------------------------------------
+
+
+def test_chinese_report_is_a_multi_page_pdf(zh_pdf, zh_texts):
+    assert zh_pdf.startswith(b"%PDF-")
+    assert len(zh_texts) >= 8
+
+
+def test_chinese_report_shows_score_enterprise_and_headings(zh_texts, zh_ctx):
+    text = squash("".join(zh_texts))
+    summary = zh_ctx["summary"]
+    assert squash(zh_ctx["enterprise"]["name"]) in text
+    assert zh_ctx["enterprise"]["uscc"] in text
+    assert zh_ctx["report_number"] in text
+    for heading in ("目录", "执行摘要", "评价结果总览", "改进计划", "附录：答卷明细"):
+        assert heading in text
+    assert f"{summary['total_points']:g}/{summary['max_points']:g}" in text
+    assert f"{summary['percent']:.1f}%" in text
+    assert "/verify" in text
+
+
+def test_chinese_report_has_every_section_item_plan_suggestion_and_answer(zh_texts, zh_ctx):
+    text = squash("".join(zh_texts))
+    for section in zh_ctx["sections"]:
+        assert squash(section["title"]) in text
+        for item in section["items"]:
+            assert squash(item["title"]) in text
+    for step in zh_ctx["plan"]:
+        assert squash(step["suggestion"]) in text
+    questions = [q for group in zh_ctx["answers"] for q in group["questions"]]
+    assert len(questions) == 60
+    for q in questions:
+        assert squash(q["text"]) in text
+        if q["na"]:
+            assert squash(q["na_reason"]) in text
+
+
+def test_footer_numbers_pages_and_header_names_enterprise(zh_texts, zh_ctx):
+    pages = [squash(t) for t in zh_texts]
+    total = len(pages)
+    assert "第" not in pages[0].split(zh_ctx["report_number"])[0][-3:]  # cover has no footer
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"第{number}页/共{total}页" in text
+        assert squash(zh_ctx["enterprise"]["name"]) in text
+
+
+def test_each_section_starts_on_its_own_page_and_toc_page_numbers_match(zh_texts, zh_ctx):
+    texts = zh_texts
+    toc = texts[1]
+    assert "目录" in toc
+    pages = [squash(t) for t in texts]
+
+    def toc_page(label: str) -> int:
+        match = re.search(rf"^{label}[ .]+(\d+)\s*$", toc, re.MULTILINE)
+        assert match, f"TOC entry {label!r} not found in:\n{toc}"
+        return int(match.group(1))
+
+    seen = set()
+    for index, section in enumerate(zh_ctx["sections"], start=1):
+        title = squash(section["title"])
+        page_number = toc_page(rf"{index}\s*{re.escape(section['title'])}")
+        assert page_number not in seen  # one section per page
+        seen.add(page_number)
+        assert f"分项评价·{index}/{len(zh_ctx['sections'])}{title}" in pages[page_number - 1]
+    assert "以下改进事项按可提升分值" in pages[toc_page("改进计划") - 1]
+    assert "下表逐题列出" in pages[toc_page("附录：答卷明细") - 1]
+    assert "总得分" in pages[toc_page("执行摘要") - 1]
+
+
+def test_cjk_font_is_embedded(zh_pdf, tmp_path):
+    if shutil.which("pdffonts") is None:
+        pytest.skip("LOUD: pdffonts (poppler-utils) is not installed; cannot check font embedding")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(zh_pdf)
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    cjk = [
+        line
+        for line in out.stdout.splitlines()
+        if re.search(r"WenQuanYi|Noto-?Sans-?CJK|NotoSansCJK", line, re.IGNORECASE)
+    ]
+    assert cjk, out.stdout
+    assert all(line.split()[-5] == "yes" for line in cjk), out.stdout  # the "emb" column
+
+
+def test_pdf_has_outline_bookmarks_for_sections(zh_pdf, zh_ctx):
+    reader = pypdf.PdfReader(io.BytesIO(zh_pdf))
+
+    def titles(outline):
+        for entry in outline:
+            if isinstance(entry, list):
+                yield from titles(entry)
+            else:
+                yield entry.title
+
+    found = set(titles(reader.outline))
+    assert {s["title"] for s in zh_ctx["sections"]} <= found
+
+
+# --- English -------------------------------------------------------------------------------------
+
+
+def test_english_report_has_english_headings(en_texts):
+    text = " ".join(en_texts)
+    for heading in ("Contents", "Executive summary", "Results at a glance", "Improvement plan",
+                    "Appendix: all answers", "Chief quality officer", "Guangzhou Yuehua"):
+        assert heading in text
+    assert re.search(r"Page 2 of \d+", text)
+    assert "执行摘要" not in text
+    assert len(en_texts) >= 8
+
+
+# --- missing optional values and hostile text ----------------------------------------------------
+
+
+def test_sparse_report_explains_what_is_missing(sparse_pdf, sparse_ctx):
+    text = squash("".join(page_texts(sparse_pdf)))
+    assert "本企业尚未登记首席质量官" in text
+    assert squash(sparse_ctx["summary"]["percentile_hidden_reason"]) in text
+    assert "首次提交该问卷" in text
+    assert "本次评价没有生成改进事项" in text
+    assert "暂无需要优先改进的事项" in text
+
+
+def test_user_text_is_escaped_not_interpreted(pdf_app, sparse_ctx, sparse_pdf):
+    with pdf_app.app_context():
+        html = report_pdf.render_html(sparse_ctx)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;/style&gt;" in html
+    assert "&lt;/style&gt;&lt;b&gt;" in html
+    assert html.count("</style>") == 1  # only the template's own style block
+    text = squash("".join(page_texts(sparse_pdf)))
+    assert "测试<script>alert(1)</script></style>企业" in text
+    assert "</style><b>粗体</b>" in text
+
+
+def test_css_string_cannot_break_out_of_the_style_block():
+    literal = report_pdf.css_string('a"b\\c</style><script>')
+    assert literal.startswith('"') and literal.endswith('"')
+    assert "</style>" not in literal and "<" not in literal
+    assert '"' not in literal[1:-1]
+
+
+# --- the safe URL fetcher ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.com/logo.png",
+        "https://example.com/x.css",
+        "ftp://example.com/x",
+        "data:text/plain,hello",
+        "file://evil.example.com/share/x.css",
+    ],
+)
+def test_fetcher_refuses_everything_outside_the_report_assets(pdf_app, url):
+    with pdf_app.app_context():
+        fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
+        with pytest.raises(report_pdf.UnsafeURLError):
+            fetcher.fetch(url)
+
+
+def test_fetcher_refuses_path_traversal_and_serves_report_files(pdf_app):
+    with pdf_app.app_context():
+        reports_dir = report_pdf._reports_dir()
+        fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
+        response = fetcher.fetch((reports_dir / "report.css").as_uri())
+        assert b"@page" in response.read()
+        assert response.content_type == "text/css"
+        with pytest.raises(report_pdf.UnsafeURLError):
+            fetcher.fetch(reports_dir.as_uri() + "/../../pyproject.toml")
+
+
+def test_html_referencing_a_local_file_does_not_leak_it(pdf_app):
+    """An <img>/<link> to file:///etc/passwd in the HTML is refused, not embedded."""
+    import weasyprint
+
+    with pdf_app.app_context():
+        fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
+        html = (
+            '<link rel="stylesheet" href="file:///etc/passwd">'
+            '<p>ok</p><img src="file:///etc/passwd"><iframe src="http://example.com"></iframe>'
+        )
+        data = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    assert b"root:" not in data
+
+
+def test_minimal_pdf_and_digest():
+    data = report_pdf.render_minimal_pdf("质量是企业的生命。")
+    assert data.startswith(b"%PDF-")
+    assert "质量是企业的生命" in squash("".join(page_texts(data)))
+    assert report_pdf.sha256_hex(b"abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+# --- charts ----------------------------------------------------------------------------------------
+
+HOSTILE = ['<script>alert("x")</script>', "质量 & 文化", "领导作用"]
+
+
+def parse_svg(svg: str) -> ET.Element:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg"
+    assert root.get("role") == "img"
+    assert root.get("aria-label")
+    assert root.find(f"{SVG_NS}title") is not None
+    assert "<script" not in svg and "style=" not in svg
+    return root
+
+
+def numbers(root: ET.Element, tag: str, *attrs: str) -> list[float]:
+    return [float(el.get(a)) for el in root.iter(f"{SVG_NS}{tag}") for a in attrs if el.get(a)]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: charts.radar_chart(HOSTILE, [50, 120, -5], compare=[40, None, 70],
+                                   title="雷达 <b>", series_label="本企业", compare_label="中位数"),
+        lambda: charts.bar_chart(HOSTILE, [50, 120, None], reference=[40, None, 150],
+                                 title="Bars & <i>", series_label="A", reference_label="B"),
+        lambda: charts.histogram([(HOSTILE[0], 3), ("60–70", 0), ("70–80", 12)], title="Hist"),
+        lambda: charts.line_chart(["2024", "2025", "2026"],
+                                  {HOSTILE[0]: [50, None, 70], "B": [10, 20, 30]}, title="Lines"),
+    ],
+    ids=["radar", "bar", "histogram", "line"],
+)
+def test_charts_are_valid_escaped_deterministic_svg(make):
+    svg = make()
+    assert svg == make()
+    root = parse_svg(svg)
+    texts = "".join("".join(el.itertext()) for el in root.iter(f"{SVG_NS}text"))
+    assert '<script>alert("x")</script>' in texts or "<script>" in texts  # shown as text
+    view = [float(v) for v in root.get("viewBox").split()]
+    width, height = view[2], view[3]
+    for x in numbers(root, "rect", "x") + numbers(root, "line", "x1", "x2") + numbers(
+        root, "circle", "cx"
+    ):
+        assert -0.01 <= x <= width + 0.01
+    for y in numbers(root, "rect", "y") + numbers(root, "line", "y1", "y2") + numbers(
+        root, "circle", "cy"
+    ):
+        assert -0.01 <= y <= height + 0.01
+
+
+def test_bar_chart_maps_values_to_bar_lengths_and_clamps():
+    svg = charts.bar_chart(["a", "b", "c"], [0, 50, 250], max_value=100, width=600)
+    root = parse_svg(svg)
+    bars = [r for r in root.iter(f"{SVG_NS}rect") if r.get("fill") == charts.PALETTE[0]]
+    widths = [float(r.get("width")) for r in bars]
+    assert widths[0] == 0
+    assert widths[2] == pytest.approx(2 * widths[1], rel=0.01)  # 250 is clamped to 100
+    assert "100.0%" in svg and "250" not in "".join(root.itertext())
+
+
+def test_radar_points_stay_inside_the_outer_ring():
+    svg = charts.radar_chart(["a", "b", "c", "d"], [100, 0, 250, -40], size=400)
+    root = parse_svg(svg)
+    polygons = list(root.iter(f"{SVG_NS}polygon"))
+    outer_ring, data = polygons[4], polygons[-1]
+
+    def radius(points: str) -> list[float]:
+        pairs = [tuple(map(float, p.split(","))) for p in points.split()]
+        return [((x - 200) ** 2 + (y - 200) ** 2) ** 0.5 for x, y in pairs]
+
+    limit = max(radius(outer_ring.get("points")))
+    assert max(radius(data.get("points"))) == pytest.approx(limit)
+    assert min(radius(data.get("points"))) == pytest.approx(0)
+
+
+def test_charts_handle_empty_input():
+    for svg in (
+        charts.radar_chart([], [], empty_message="暂无数据"),
+        charts.bar_chart([], [], empty_message="暂无数据"),
+        charts.histogram([], empty_message="暂无数据"),
+        charts.line_chart([], {}, empty_message="暂无数据"),
+    ):
+        assert "暂无数据" in "".join(parse_svg(svg).itertext())

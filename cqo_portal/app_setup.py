@@ -8,7 +8,7 @@ import sqlite3
 import time
 from typing import Any
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, abort, g, render_template, request, session
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -121,7 +121,16 @@ ROUTE_MODULES = (
     "cqo_portal.assessments.routes",
     "cqo_portal.reports.routes",
     "cqo_portal.regulator.routes",
+    "cqo_portal.regulator.dashboard",
     "cqo_portal.admin.routes",
+    "cqo_portal.admin.questionnaires",
+    "cqo_portal.admin.audit",
+    "cqo_portal.regulator.audit",
+    "cqo_portal.cqo.routes",
+    "cqo_portal.regulator.cqo",
+    "cqo_portal.admin.accounts",
+    "cqo_portal.admin.api_tokens",
+    "cqo_portal.api.routes",
 )
 
 
@@ -191,12 +200,30 @@ CSP = (
 )
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _has_nul(values: Any) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
 def register_request_hooks(app: Flask) -> None:
     access = logging.getLogger("cqo_portal.access")
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:  # behind nginx: the client's address and scheme come from its headers
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     @app.before_request
     def start_timer() -> None:
         g.t0 = time.perf_counter()
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        """No person types a NUL byte and PostgreSQL cannot store one: 400, not a 500 later."""
+        if _has_nul(request.args) or (request.mimetype in _FORM_TYPES and _has_nul(request.form)):
+            abort(400)
 
     @app.after_request
     def security_headers(resp):

@@ -13,7 +13,16 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
-from cqo_portal.models import Assessment, CQORegistration, Enterprise, Report, Role, User
+from cqo_portal.models import (
+    Assessment,
+    AssessmentStatus,
+    CQORegistration,
+    CQOStatus,
+    Enterprise,
+    Report,
+    Role,
+    User,
+)
 from cqo_portal.reference import PROVINCE_CODE, covers
 
 
@@ -41,6 +50,15 @@ def in_jurisdiction(user: User, enterprise: Enterprise | None) -> bool:
     )
 
 
+def is_private_draft(user: User, obj: Any) -> bool:
+    """A CQO registration or an assessment still in draft belongs to its enterprise alone
+    (regulators see filings and submissions, not work in progress)."""
+    draft = (isinstance(obj, CQORegistration) and obj.status == CQOStatus.DRAFT) or (
+        isinstance(obj, Assessment) and obj.status == AssessmentStatus.DRAFT
+    )
+    return draft and not is_member(user, obj.enterprise)
+
+
 def visible_city_codes(user: User) -> set[str] | None:
     """Cities whose records the user may list: None means all (provincial regulator, admin)."""
     if user.role == Role.ADMIN:
@@ -60,23 +78,25 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return role == Role.ADMIN
     if action == "regulator.workspace":
         return role == Role.REGULATOR and bool(user.jurisdiction_code)
-    if action == "enterprise.register":
+    if action in {"enterprise.register", "enterprise.join"}:
         return role == Role.OFFICER and user.enterprise_id is None
     if action in {"enterprise.edit", "enterprise.invite", "cqo.edit", "assessment.create"}:
         return is_member(user, ent)
     if action == "assessment.edit":
         return is_member(user, ent) and obj.is_editable
     if action in {"enterprise.view", "cqo.view", "assessment.view", "report.download"}:
-        return is_member(user, ent) or in_jurisdiction(user, ent)
+        return (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(
+            user, obj
+        )
     if action in {"cqo.decide", "assessment.review"}:
-        return in_jurisdiction(user, ent)
+        return in_jurisdiction(user, ent) and not is_private_draft(user, obj)
     raise ValueError(f"unknown action {action!r}")
 
 
 def visible(user: Any, obj: Any) -> bool:
     """Whether the object exists for this user at all (else 404)."""
     ent = _enterprise_of(obj)
-    if ent is None:
+    if ent is None or is_private_draft(user, obj):
         return False
     return is_member(user, ent) or in_jurisdiction(user, ent)
 

@@ -73,7 +73,8 @@ def seed_demo_cmd(enterprises: int, if_empty: bool, seed: int) -> None:
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo("database already has data; demo not loaded")
         return
-    counts = seed_demo(enterprises=enterprises, seed=seed)
+    progress = click.echo if enterprises >= 1000 else None
+    counts = seed_demo(enterprises=enterprises, seed=seed, progress=progress)
     db.session.commit()
     click.echo(
         f"demo data: {counts['enterprises']} enterprises, {counts['submissions']} submissions, "

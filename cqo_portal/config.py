@@ -53,6 +53,9 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         "MAX_UPLOAD_BYTES": upload_mb * 1024 * 1024,
         # Whole-request cap a bit above the file cap so an oversized file gets a form error.
         "MAX_CONTENT_LENGTH": (upload_mb + 1) * 1024 * 1024,
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto are then
+        # trusted for the client address (rate limits, audit) and HTTPS. 0 = trust no header.
+        "PROXY_COUNT": int(os.environ.get("CQO_PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": _bool("CQO_SECURE_COOKIES", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -76,6 +76,17 @@ def app(database_url, tmp_path_factory):
             "LOG_FORMAT": "plain",
         }
     )
+
+    # The test keeps an app context open, which Flask reuses for each request; forget what
+    # the previous request cached in `g` (the logged-in user, the locale), as production would.
+    def fresh_request_state():
+        from flask import g
+        from flask_babel import refresh
+
+        g.pop("_login_user", None)
+        refresh()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_request_state)
     with app.app_context():
         from flask_migrate import upgrade
 

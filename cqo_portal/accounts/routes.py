@@ -109,7 +109,9 @@ def change_password():
                 form.new_password.errors.append(e.message)
             else:
                 commit()
-                login_user(current_user)
+                # Re-issue the session with the new session_version. Pass the User itself: the
+                # current_user proxy stored in g would resolve to itself forever (worker crash).
+                login_user(current_user._get_current_object())
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.dashboard"))
     return render_template("accounts/change_password.html", form=form)

@@ -6,7 +6,7 @@ and only when the group has at least MIN_PEERS other enterprises.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
@@ -27,6 +27,7 @@ class PeerGroup:
     percentile: float | None
     section_medians: dict[str, float]
     hidden_reason: str | None
+    section_percentiles: dict[str, float] = field(default_factory=dict)
 
 
 def _latest_ids(assessment: Assessment, condition) -> list[int]:
@@ -84,6 +85,7 @@ def peer_groups(
             db.session.scalars(select(Assessment.percent).where(Assessment.id.in_(ids)))
         )
         medians: dict[str, float] = {}
+        section_pct: dict[str, float] = {}
         if with_sections:
             rows = db.session.execute(
                 select(SectionScore.section_id, SectionScore.percent).where(
@@ -96,6 +98,12 @@ def peer_groups(
             medians = {
                 sid: m for sid, vals in by_section.items() if (m := median(vals)) is not None
             }
+            own = {s.section_id: s.percent for s in assessment.section_scores}
+            section_pct = {
+                sid: p
+                for sid, vals in by_section.items()
+                if sid in own and (p := percentile_rank(own[sid], vals)) is not None
+            }
         out.append(
             PeerGroup(
                 key,
@@ -104,6 +112,7 @@ def peer_groups(
                 percentile_rank(assessment.percent or 0.0, [p or 0.0 for p in percents]),
                 medians,
                 None,
+                section_pct,
             )
         )
     return out

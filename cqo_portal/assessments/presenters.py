@@ -16,6 +16,7 @@ from cqo_portal.core.answers import answer_label
 from cqo_portal.core.benchmark import section_trend, total_delta
 from cqo_portal.core.plan import improvement_plan, priorities, strengths
 from cqo_portal.core.scoring import Result
+from cqo_portal.enterprises.forms import SIZE_CHOICES
 from cqo_portal.reference import industry_label, region_label
 
 
@@ -85,6 +86,7 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
         )
     answer_groups = []
     number = 0
+    by_section: dict[str, list[dict[str, Any]]] = {}
     for sec in q.sections:
         rows = []
         for question in sec.questions:
@@ -106,6 +108,9 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
                 }
             )
         answer_groups.append({"section_title": sec.title.get(lang), "questions": rows})
+        by_section[sec.id] = rows
+    for section in sections:
+        section["questions"] = by_section.get(section["id"], [])
     return {
         "lang": lang,
         "enterprise": {
@@ -113,7 +118,7 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
             "uscc": ent.uscc,
             "city": region_label(ent.city_code, lang),
             "industry": industry_label(ent.industry_section, lang),
-            "size": ent.size_class,
+            "size": str(dict(SIZE_CHOICES).get(ent.size_class, ent.size_class)),
         },
         "cqo": current_cqo(ent),
         "questionnaire": {

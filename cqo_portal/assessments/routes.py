@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -18,7 +19,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from cqo_portal import authz
-from cqo_portal.assessments import services
+from cqo_portal.assessments import services, xlsx
+from cqo_portal.assessments.forms import WorkbookUploadForm
 from cqo_portal.assessments.presenters import result_view
 from cqo_portal.models import (
     Assessment,
@@ -122,6 +124,10 @@ def _posted_answers(q, section) -> dict[str, services.PostedAnswer]:
 def section(assessment_id: str, index: int):
     assessment = _load(assessment_id, "assessment.view")
     if not assessment.is_editable:
+        if request.method == "POST":
+            if request.headers.get("X-Requested-With") == "fetch":
+                return jsonify(error=_("This assessment is submitted and read-only.")), 409
+            flash(_("This assessment is submitted and read-only; nothing was changed."), "warning")
         return redirect(url_for("assessments.result", assessment_id=assessment.id))
     authz.require("assessment.edit", assessment)
     q = services.questionnaire_of(assessment.questionnaire)
@@ -232,3 +238,69 @@ def result(assessment_id: str):
         return redirect(url_for(".overview", assessment_id=assessment.id))
     view = result_view(assessment, _lang())
     return render_template("assessments/result.html", assessment=assessment, v=view)
+
+
+def _xlsx_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/questionnaires/<qv_id>/template.xlsx")
+@login_required
+def template_xlsx(qv_id: str):
+    """The blank workbook of a published questionnaire version, to fill in Excel."""
+    qv = get_or_404(QuestionnaireVersion, qv_id)
+    if qv.status != QuestionnaireStatus.PUBLISHED:
+        abort(404)
+    q = services.questionnaire_of(qv)
+    return _xlsx_response(xlsx.build_workbook(q), xlsx.template_filename(q))
+
+
+@bp.route("/<assessment_id>/answers.xlsx")
+@login_required
+def answers_xlsx(assessment_id: str):
+    """The workbook holding this assessment's current answers (upload it back to continue)."""
+    assessment = _load(assessment_id, "assessment.view")
+    q = services.questionnaire_of(assessment.questionnaire)
+    data = xlsx.build_workbook(q, answers=services.answers_of(assessment, q), assessment=assessment)
+    return _xlsx_response(data, xlsx.template_filename(q, assessment))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_xlsx():
+    """Upload a filled workbook: creates or updates the draft; unreadable rows are listed."""
+    ent = _own_enterprise()
+    if ent is None:
+        return redirect(url_for("enterprises.register"))
+    authz.require("assessment.create", ent)
+    form = WorkbookUploadForm()
+    outcome = None
+    if form.validate_on_submit():
+        try:
+            outcome = xlsx.import_workbook(
+                ent,
+                form.file.data.read(),
+                current_user,
+                max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            )
+        except xlsx.WorkbookError as e:
+            form.file.errors = [e.message.get(_lang())]
+        else:
+            commit()
+            if not outcome.problems:
+                flash(
+                    _("Workbook read: %(n)d answers saved to the draft.", n=outcome.saved),
+                    "success",
+                )
+                return redirect(url_for(".overview", assessment_id=outcome.assessment.id))
+    status = 422 if form.file.errors else 200
+    return render_template(
+        "assessments/import.html",
+        form=form,
+        outcome=outcome,
+        versions=services.published_versions(),
+    ), status

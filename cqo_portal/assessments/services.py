@@ -84,19 +84,27 @@ def answer_state(answer: Answer | None) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
+def open_draft(enterprise: Enterprise, questionnaire_key: str) -> Assessment | None:
+    """The enterprise's editable (draft or returned) assessment of a questionnaire, if any."""
+    return db.session.scalar(
+        select(Assessment)
+        .where(
+            Assessment.enterprise_id == enterprise.id,
+            Assessment.questionnaire_key == questionnaire_key,
+            Assessment.status.in_([AssessmentStatus.DRAFT, AssessmentStatus.RETURNED]),
+        )
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+
+
 def start_assessment(
     enterprise: Enterprise, qv: QuestionnaireVersion, user: User, *, prefill: bool = False
 ) -> Assessment:
     """Open the enterprise's draft for this questionnaire, creating a new cycle when none is open."""
-    open_draft = db.session.scalar(
-        select(Assessment).where(
-            Assessment.enterprise_id == enterprise.id,
-            Assessment.questionnaire_key == qv.key,
-            Assessment.status.in_([AssessmentStatus.DRAFT, AssessmentStatus.RETURNED]),
-        )
-    )
-    if open_draft is not None:
-        return open_draft
+    existing = open_draft(enterprise, qv.key)
+    if existing is not None:
+        return existing
     assessment = Assessment(
         enterprise=enterprise,
         questionnaire=qv,

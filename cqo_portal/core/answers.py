@@ -122,14 +122,18 @@ def _parse_value(question: Question, raw: str) -> tuple[int | float | str | None
             return None, ERR_NUMBER
         lo, hi = question.min, question.max
         if (lo is not None and f < lo) or (hi is not None and f > hi):
-            lo_s = "" if lo is None else f"{lo:g}"
-            hi_s = "" if hi is None else f"{hi:g}"
-            return None, Text(
-                f"请填写 {lo_s}–{hi_s} 之间的数字", f"Enter a number from {lo_s} to {hi_s}"
-            )
+            return None, _range_error(lo, hi)
         return (int(f) if f.is_integer() else f), None
     s = raw.strip()
     return (s, None) if len(s) <= MAX_TEXT_LENGTH else (None, ERR_TEXT_TOO_LONG)
+
+
+def _range_error(lo: float | None, hi: float | None) -> Text:
+    if lo is not None and hi is not None:
+        return Text(f"请填写 {lo:g}–{hi:g} 之间的数字", f"Enter a number from {lo:g} to {hi:g}")
+    if lo is not None:
+        return Text(f"请填写不小于 {lo:g} 的数字", f"Enter a number of at least {lo:g}")
+    return Text(f"请填写不大于 {hi:g} 的数字", f"Enter a number of at most {hi:g}")
 
 
 def parse_answer(

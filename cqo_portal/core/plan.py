@@ -47,10 +47,9 @@ def improvement_plan(
     """
     del result  # the ranking uses unrounded max points; the result holds rounded ones
     maxes = question_max_points(q, answers)
+    sections = {s.id: s for s in q.sections}
     ranked: list[tuple[float, int, PlanItem]] = []
-    for order, question in enumerate(q.questions):
-        if not question.scored:
-            continue
+    for order, question in enumerate(q.scored_questions):
         answer = answers.get(question.id)
         step = next_step(question, answer)
         if step is None:
@@ -60,7 +59,7 @@ def improvement_plan(
         idx = level_index(question, answer)
         key = 0 if idx is None else idx
         suggestion = question.suggestions.get(key) or _fallback_suggestion(step.label)
-        section = q.section(question.section_id)
+        section = sections[question.section_id]
         ranked.append(
             (
                 -gain,

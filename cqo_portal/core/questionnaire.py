@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -136,6 +137,16 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ScoringGroup:
+    """Scored questions sharing ``points`` by weight: an item's, or a section's without items."""
+
+    section_id: str
+    item_id: str | None
+    points: float
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     """A validated, immutable questionnaire; build it with :func:`parse_questionnaire`."""
 
@@ -166,10 +177,30 @@ class Questionnaire:
                 return s
         raise KeyError(section_id)
 
+    @cached_property
+    def scored_questions(self) -> tuple[Question, ...]:
+        """The questions that earn points, in questionnaire order."""
+        return tuple(q for q in self.questions if q.scored)
+
+    @cached_property
+    def scoring_groups(self) -> tuple[ScoringGroup, ...]:
+        """The point-sharing groups: one per item, or per section without items (in order)."""
+        groups = []
+        for s in self.sections:
+            scored = tuple(q for q in s.questions if q.scored)
+            if s.items:
+                for it in s.items:
+                    members = tuple(q for q in scored if q.item_id == it.id)
+                    groups.append(ScoringGroup(s.id, it.id, it.points, members))
+            elif scored:
+                groups.append(ScoringGroup(s.id, None, s.points, scored))
+        return tuple(groups)
+
     @property
     def max_points(self) -> float:
         """Points available when nothing is N/A (the declared total)."""
-        return float(sum(s.points for s in self.sections))
+        # Rounded to 9 decimals so binary noise (16.4 + 29.7) never exceeds a rounded score.
+        return round(math.fsum(s.points for s in self.sections), 9)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able dict in the file format; ``parse_questionnaire`` round-trips it exactly."""
@@ -280,8 +311,15 @@ RESULTS_BAND_DESCRIPTORS: tuple[Text, ...] = (
 )
 
 
+_BAND_OF_INT: Mapping[int, int] = MappingProxyType(
+    {v: i for i, (lo, hi) in enumerate(BANDS) for v in range(lo, hi + 1)}
+)
+
+
 def band_index(percent: float) -> int | None:
     """Index 0..5 of the band containing an answer value, or None for values in the 5% gaps."""
+    if type(percent) is int:
+        return _BAND_OF_INT.get(percent)
     for i, (lo, hi) in enumerate(BANDS):
         if lo <= percent <= hi:
             return i
@@ -317,12 +355,17 @@ def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
 
 
+def _optional_text(key: str, text: Text) -> dict[str, Any]:
+    """An optional bilingual field is written only when it has text, so to_data() reloads."""
+    return {key: text.to_data()} if (text.zh or text.en) else {}
+
+
 def _question_data(q: Question) -> dict[str, Any]:
     return {
         "id": q.id,
         "item": q.item_id,
         "text": q.text.to_data(),
-        "guidance": q.guidance.to_data(),
+        **_optional_text("guidance", q.guidance),
         "answer_type": q.answer_type.value,
         "required": q.required,
         "allow_na": q.allow_na,
@@ -347,7 +390,7 @@ def _section_data(s: Section) -> dict[str, Any]:
     return {
         "id": s.id,
         "title": s.title.to_data(),
-        "intro": s.intro.to_data(),
+        **_optional_text("intro", s.intro),
         "points": _num(s.points),
         "items": [
             {"id": i.id, "title": i.title.to_data(), "points": _num(i.points), "kind": i.kind}
@@ -360,14 +403,30 @@ def _section_data(s: Section) -> dict[str, Any]:
 # --------------------------------------------------------------------------- parsing
 
 _VALIDATOR: jsonschema.Draft202012Validator | None = None
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _validator() -> jsonschema.Draft202012Validator:
     global _VALIDATOR
     if _VALIDATOR is None:
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-        _VALIDATOR = jsonschema.Draft202012Validator(schema)
+        _VALIDATOR = jsonschema.Draft202012Validator(_inline_refs(schema, schema["$defs"]))
     return _VALIDATOR
+
+
+def _inline_refs(node: Any, defs: Mapping[str, Any]) -> Any:
+    """Replace local ``#/$defs/x`` refs by their target (the schema is not recursive).
+
+    Validation then skips reference resolution, which is most of its cost on large files.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
 
 
 def _fmt_path(parts: Iterable[Any]) -> str:
@@ -528,7 +587,8 @@ def _parse_question(
                 errs.add(f"{path}.options[{i}].id", f"duplicate option id {o['id']!r}")
             seen.add(o["id"])
             options.append(Option(o["id"], Text.from_data(o["label"]), score))
-        if options and max(o.score for o in options) != 1:
+        in_range = all(0 <= o.score <= 1 for o in options)
+        if options and in_range and max(o.score for o in options) != 1:
             errs.add(
                 f"{path}.options",
                 "the best option must score 1 so the question can earn full points",
@@ -587,7 +647,7 @@ def _parse_question(
             )
             continue
         suggestions[k] = Text.from_data(txt)
-    if atype is AnswerType.CHOICE:
+    if atype is AnswerType.CHOICE and all(0 <= o.score <= 1 for o in options):
         top = max((o.score for o in options), default=1.0)
         for k in list(suggestions):
             if options[k].score >= top:
@@ -595,16 +655,42 @@ def _parse_question(
     return replace(question, suggestions=MappingProxyType(dict(sorted(suggestions.items()))))
 
 
+_PARSED: dict[str, Questionnaire] = {}
+_PARSED_MAX = 32
+
+
+def _cache_key(data: Mapping[str, Any]) -> str | None:
+    try:
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def parse_questionnaire(data: Mapping[str, Any], source: str = "<data>") -> Questionnaire:
     """Validate a questionnaire dict (schema + semantic rules) and build it.
 
     Raises :class:`QuestionnaireError` listing every problem as ``SOURCE: path: problem``.
+    Valid results are memoised by content (questionnaires are immutable), since schema
+    validation dominates the cost and the same files are loaded again and again.
     """
     errs = _Collector(source)
     if not isinstance(data, Mapping):
         errs.add("(root)", f"expected a mapping at the top level, got {type(data).__name__}")
         raise QuestionnaireError(errs.errors)
     data = _stringify_keys(data)
+    key = _cache_key(data)
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
+    questionnaire = _parse_valid_mapping(data, errs)
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = questionnaire
+    return questionnaire
+
+
+def _parse_valid_mapping(data: dict[str, Any], errs: _Collector) -> Questionnaire:
     schema_errors = sorted(
         _validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
     )
@@ -714,7 +800,7 @@ def load_questionnaire_bytes(data: bytes, filename: str) -> Questionnaire:
             ) from exc
     else:
         try:
-            raw = yaml.safe_load(text)
+            raw = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1} column {mark.column + 1}" if mark else "(file)"
@@ -750,9 +836,22 @@ def load_builtin_questionnaires() -> list[Questionnaire]:
 # --------------------------------------------------------------------------- diff
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, start: int = 0) -> str:
+    """JSON of a value cut to about 80 characters, starting near ``start`` (the first change)."""
     s = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return s if len(s) <= 80 else s[:77] + "…"
+    if len(s) <= 80:
+        return s
+    begin = max(0, min(start - 20, len(s) - 77))
+    head = "…" if begin else ""
+    tail = "…" if begin + 77 < len(s) else ""
+    return head + s[begin : begin + 77] + tail
+
+
+def _first_difference(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
 
 
 def _diff_fields(
@@ -762,8 +861,15 @@ def _diff_fields(
     for key in sorted(set(old) | set(new)):
         if key in skip or old.get(key) == new.get(key):
             continue
+        a = json.dumps(old.get(key), ensure_ascii=False, sort_keys=True)
+        b = json.dumps(new.get(key), ensure_ascii=False, sort_keys=True)
+        at = _first_difference(a, b)
         changes.append(
-            Change("changed", f"{path}.{key}", f"{_short(old.get(key))} → {_short(new.get(key))}")
+            Change(
+                "changed",
+                f"{path}.{key}",
+                f"{_short(old.get(key), at)} → {_short(new.get(key), at)}",
+            )
         )
     return changes
 

@@ -27,10 +27,16 @@ from .questionnaire import (
 )
 from .text import Text
 
+_TENTH = Decimal("0.1")
+
 
 def round1(x: float) -> float:
-    """Round to 1 decimal, half away from zero (5.25 -> 5.3), as people expect on a report."""
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """Round to 1 decimal, half away from zero (6.75 -> 6.8), as people expect on a report.
+
+    Binary float noise is cleared first (to 9 decimals), so 111.74999999999999 from a sum of
+    thirds still reads as 111.75 and rounds to 111.8.
+    """
+    return float(Decimal(f"{x:.9f}").quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)
@@ -274,10 +280,15 @@ GBT_TOTAL_READINGS: tuple[tuple[float, LevelInfo], ...] = (
 )  # fmt: skip
 
 
+_BAND_LEVELS: Mapping[bool, tuple[LevelInfo, ...]] = {
+    results: tuple(LevelInfo(f"B{i + 1}", BAND_LABELS[i], descs[i]) for i in range(len(BANDS)))
+    for results, descs in ((False, PROCESS_BAND_DESCRIPTORS), (True, RESULTS_BAND_DESCRIPTORS))
+}
+
+
 def _band_level(percent: float, results: bool) -> LevelInfo:
-    descs = RESULTS_BAND_DESCRIPTORS if results else PROCESS_BAND_DESCRIPTORS
     idx = max(i for i, (lo, _hi) in enumerate(BANDS) if percent >= lo)
-    return LevelInfo(f"B{idx + 1}", BAND_LABELS[idx], descs[idx])
+    return _BAND_LEVELS[results][idx]
 
 
 def _pick(table: tuple[tuple[float, LevelInfo], ...], value: float) -> LevelInfo:
@@ -304,19 +315,13 @@ def _is_na(q: Question, a: Answer | None) -> bool:
 def question_max_points(q: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, float]:
     """Unrounded max points of every scored question after N/A re-weighting (N/A ones get 0)."""
     out: dict[str, float] = {}
-    for s in q.sections:
-        groups: list[tuple[float, list[Question]]]
-        if s.items:
-            groups = [(it.points, [x for x in s.questions if x.item_id == it.id]) for it in s.items]
-        else:
-            groups = [(s.points, list(s.questions))]
-        for points, qs in groups:
-            scored = [x for x in qs if x.scored]
-            live = [x for x in scored if not _is_na(x, answers.get(x.id))]
-            live_ids = {x.id for x in live}
-            total_w = sum(x.weight for x in live)
-            for x in scored:
-                out[x.id] = points * x.weight / total_w if x.id in live_ids else 0.0
+    for g in q.scoring_groups:
+        live = [x for x in g.questions if not _is_na(x, answers.get(x.id))]
+        total_w = sum(x.weight for x in live)
+        for x in g.questions:
+            out[x.id] = 0.0
+        for x in live:
+            out[x.id] = g.points * x.weight / total_w
     return out
 
 
@@ -330,9 +335,7 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
     gbt = q.scoring_method == "gbt19580"
     qscores: dict[str, QuestionScore] = {}
     raw_points: dict[str, float] = {}
-    for question in q.questions:
-        if not question.scored:
-            continue
+    for question in q.scored_questions:
         a = answers.get(question.id)
         na = _is_na(question, a)
         frac = None if na else answer_fraction(question, a)
@@ -346,17 +349,21 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
             return NOT_APPLICABLE
         return _band_level(percent, results) if gbt else maturity_level(percent)
 
+    group_sums: dict[tuple[str, str | None], tuple[float, float]] = {}
+    for g in q.scoring_groups:
+        g_pts = sum(raw_points[x.id] for x in g.questions)
+        g_max = sum(maxes[x.id] for x in g.questions)
+        group_sums[(g.section_id, g.item_id)] = (g_pts, g_max)
+
     sections: list[SectionResult] = []
     total = total_max = 0.0
     for s in q.sections:
-        scored = [x for x in s.questions if x.scored]
-        s_pts = sum(raw_points[x.id] for x in scored)
-        s_max = sum(maxes[x.id] for x in scored)
         items: list[ItemResult] = []
+        s_pts = s_max = 0.0
         for it in s.items:
-            iq = [x for x in scored if x.item_id == it.id]
-            i_pts = sum(raw_points[x.id] for x in iq)
-            i_max = sum(maxes[x.id] for x in iq)
+            i_pts, i_max = group_sums[(s.id, it.id)]
+            s_pts += i_pts
+            s_max += i_max
             i_pct = _pct(i_pts, i_max)
             excl = i_max <= 0
             items.append(
@@ -365,6 +372,8 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
                     level_for(i_pct, excl, it.kind == "results"), excl,
                 )
             )  # fmt: skip
+        if not s.items:
+            s_pts, s_max = group_sums.get((s.id, None), (0.0, 0.0))
         s_pct = _pct(s_pts, s_max)
         results_kind = bool(s.items) and all(it.kind == "results" for it in s.items)
         excl = s_max <= 0 and s.points > 0

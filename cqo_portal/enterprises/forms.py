@@ -76,9 +76,9 @@ class EnterpriseForm(FlaskForm):
         _l("Industry (GB/T 4754-2017 section)"),
         validators=[DataRequired(_l("Choose the industry."))],
     )
+    # No Optional(): it would stop the chain before validate_industry_division runs.
     industry_division = SelectField(
         _l("Manufacturing division"),
-        validators=[Optional()],
         description=_l("Only for manufacturing (section C)."),
     )
     size_class = SelectField(_l("Size"), choices=SIZE_CHOICES)
@@ -116,3 +116,20 @@ class EnterpriseForm(FlaskForm):
             raise ValidationError(_l("A division applies only to manufacturing (section C)."))
         if self.industry_section.data == "C" and not field.data:
             raise ValidationError(_l("Choose the manufacturing division."))
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail of the colleague to invite"),
+        validators=[
+            DataRequired(_l("Enter your colleague's e-mail address.")),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        description=_l("They log in (or register) with this e-mail address to accept."),
+    )
+    submit = SubmitField(_l("Create the invitation link"))
+
+
+class JoinForm(FlaskForm):
+    submit = SubmitField(_l("Join the enterprise"))

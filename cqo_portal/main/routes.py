@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from cqo_portal.extensions import db
+from cqo_portal.main import services
 
 bp = Blueprint("main", __name__)
 
@@ -20,14 +21,16 @@ def index():
 @login_required
 def dashboard():
     if current_user.is_regulator:
-        return redirect(url_for("regulator.submissions"))
+        return redirect(url_for("regulator.dashboard"))
     if current_user.is_admin:
-        return redirect(url_for("admin.users"))
+        return render_template("main/admin_dashboard.html", counts=services.admin_overview())
     ent = current_user.enterprise
     if ent is None:
         return redirect(url_for("enterprises.register"))
-    assessments = sorted(ent.assessments, key=lambda a: a.id, reverse=True)
-    return render_template("main/officer_dashboard.html", ent=ent, assessments=assessments)
+    overview = services.officer_overview(ent)
+    return render_template(
+        "main/officer_dashboard.html", ent=ent, o=overview, assessments=overview.assessments
+    )
 
 
 @bp.route("/healthz")

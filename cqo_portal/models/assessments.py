@@ -82,6 +82,18 @@ class Assessment(db.Model):
         Index("ix_assessments_status_submitted", "status", "submitted_at"),
         Index("ix_assessments_enterprise_q", "enterprise_id", "questionnaire_version_id"),
         Index("ix_assessments_percent", "percent"),
+        # Keyset pagination of the regulator's lists: (sort key, id) for each sort order.
+        Index("ix_assessments_submitted_at_id", "submitted_at", "id"),
+        Index("ix_assessments_percent_id", "percent", "id"),
+        # Covering index of the dashboard's aggregates (counts, bands, averages, trend).
+        Index(
+            "ix_assessments_stats",
+            "status",
+            "cycle_year",
+            "questionnaire_key",
+            "percent",
+            "enterprise_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,7 +152,7 @@ class AssessmentAnswer(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[str] = mapped_column(String(50))
-    value: Mapped[str | None] = mapped_column(String(50))
+    value: Mapped[str | None] = mapped_column(Text)  # free-text answers hold up to 4000 chars
     na: Mapped[bool] = mapped_column(default=False)
     na_reason: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[str | None] = mapped_column(Text)
@@ -159,6 +171,8 @@ class SectionScore(db.Model):
     __table_args__ = (
         UniqueConstraint("assessment_id", "section_id"),
         Index("ix_section_scores_section", "section_id", "percent"),
+        # Covering index of the dashboard's weakest-sections aggregate (joined from assessments).
+        Index("ix_section_scores_assessment_cover", "assessment_id", "section_id", "percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

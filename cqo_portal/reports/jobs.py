@@ -1,21 +1,71 @@
-"""Background rendering with RQ when CQO_REDIS_URL is set; otherwise reports render on first download."""
+"""Background rendering with RQ when CQO_REDIS_URL is set; otherwise reports render on download.
+
+After a submission commits, ``after_submit`` creates the PENDING report rows (one per language)
+and queues one RQ job per row. A download of a report that is not READY asks
+``render_in_background``: while a worker has the job, the user sees a "being prepared" page;
+when Redis is unreachable (or not configured) the download renders in the request instead, so a
+Redis outage never blocks a report. Job ids are derived from the report id, so a lost or failed
+job is queued again instead of piling up duplicates.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger("cqo_portal.jobs")
 
 QUEUE = "reports"
+JOB_TIMEOUT = 300
+# States in which a worker will still produce the report: the user should wait, not re-render.
+WAITING_STATES = ("queued", "started", "deferred", "scheduled")
 
 
-def queue(app: Flask):
+def job_id(report_id: int) -> str:
+    return f"cqo-report-{report_id}"
+
+
+def connection(app: Flask):
+    """A Redis client with short timeouts: a dead Redis must cost a request milliseconds."""
     from redis import Redis
+
+    return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
+
+
+def queue(app: Flask, conn=None):
     from rq import Queue
 
-    return Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
+    return Queue(QUEUE, connection=conn if conn is not None else connection(app))
+
+
+def job_state(app: Flask, report_id: int, conn=None) -> str | None:
+    """The RQ status of a report's job ("queued", "started", "failed", …), None when unknown."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    conn = conn if conn is not None else connection(app)
+    try:
+        return str(Job.fetch(job_id(report_id), connection=conn).get_status(refresh=True).value)
+    except NoSuchJobError:
+        return None
+
+
+def enqueue_render(app: Flask, report_id: int, conn=None) -> str:
+    """Make sure a worker will render this report; returns the job's state. Raises on Redis errors."""
+    conn = conn if conn is not None else connection(app)
+    state = job_state(app, report_id, conn)
+    if state in WAITING_STATES:
+        return state
+    queue(app, conn).enqueue(
+        "cqo_portal.reports.jobs.render_job",
+        report_id,
+        job_id=job_id(report_id),
+        job_timeout=JOB_TIMEOUT,
+        result_ttl=3600,
+        failure_ttl=86400,
+    )
+    return "queued"
 
 
 def after_submit(app: Flask, assessment_id: int) -> None:
@@ -28,24 +78,47 @@ def after_submit(app: Flask, assessment_id: int) -> None:
 
     assessment = db.session.get(Assessment, assessment_id)
     ids = [ensure_report_row(assessment, lang).id for lang in LANGS]
-    db.session.commit()
+    db.session.commit()  # the worker must see the rows
     try:
-        q = queue(app)
+        conn = connection(app)
         for rid in ids:
-            q.enqueue("cqo_portal.reports.jobs.render_job", rid, job_timeout=300)
+            enqueue_render(app, rid, conn)
     except Exception:  # Redis down: the download renders in the request instead
         log.exception("could not queue report renders; they will render on download")
 
 
+def render_in_background(app: Flask, report) -> str | None:
+    """For a report that is not READY: the job state when a worker has it (wait), else None.
+
+    None means "render it in this request": no Redis configured, or Redis unreachable. The
+    report row must be committed before this is called (the worker reads it).
+    """
+    if not app.config.get("REDIS_URL"):
+        return None
+    try:
+        return enqueue_render(app, report.id)
+    except Exception as e:  # redis.RedisError, OSError …: fall back to rendering in the request
+        log.warning("Redis unreachable (%s); rendering report %s in the request", e, report.id)
+        return None
+
+
 def render_job(report_id: int) -> str:
     """RQ job: render one stored report row (runs in `flask --app wsgi rq-worker`)."""
-    from wsgi import app as wsgi_app  # the worker process builds the app once
+    from cqo_portal.extensions import db
 
-    with wsgi_app.app_context():
+    if has_app_context():  # the CLI worker (and the tests) run jobs inside the app's context
+        if not current_app.testing:
+            # A forked work horse must not reuse the parent's pooled connections.
+            db.engine.dispose(close=False)
+        return render_in_context(report_id)
+    from wsgi import app  # a bare `rq worker` process builds the app once
+
+    with app.app_context():
         return render_in_context(report_id)
 
 
 def render_in_context(report_id: int) -> str:
+    """Render and commit one report row; marks it FAILED (and re-raises) when rendering fails."""
     from cqo_portal.extensions import db
     from cqo_portal.models import Report, ReportStatus
     from cqo_portal.reports.services import render_report

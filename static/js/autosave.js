@@ -15,6 +15,13 @@
   };
   var timer = null, busy = false, again = false, dirty = false;
   function show(msg) { if (status) { status.textContent = msg; } }
+  // Flag the question cards the server refused or found changed elsewhere (cleared once saved).
+  function mark(qid, cls, on) {
+    var card = document.getElementById("q-" + qid);
+    if (!card) { return; }
+    if (!cls) { card.classList.remove("has-conflict", "has-error"); return; }
+    card.classList.toggle(cls, on);
+  }
   function save() {
     if (busy) { again = true; return; }
     busy = true; dirty = false; show(text.saving);
@@ -27,11 +34,18 @@
       if (!r.ok) { throw new Error(r.status); }
       return r.json();
     }).then(function (res) {
-      form.querySelector("input[name=revision]").value = res.revision;
+      // After a clash keep the old revision, so the next save (autosave or the Save draft
+      // button) is still compared question by question and the clash is shown, never lost.
+      if (!(res.conflicts && res.conflicts.length)) {
+        form.querySelector("input[name=revision]").value = res.revision;
+      }
       Object.keys(res.states || {}).forEach(function (qid) {
         var el = form.querySelector("input[name='q-" + qid + "-state']");
         if (el) { el.value = res.states[qid]; }
       });
+      Object.keys(res.states || {}).forEach(function (qid) { mark(qid, false, false); });
+      (res.conflicts || []).forEach(function (qid) { mark(qid, "has-conflict", true); });
+      Object.keys(res.errors || {}).forEach(function (qid) { mark(qid, "has-error", true); });
       if (res.conflicts && res.conflicts.length) { show(text.conflict); }
       else if (res.errors && Object.keys(res.errors).length) { show(text.invalid); }
       else { show(text.saved); }

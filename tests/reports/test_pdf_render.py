@@ -9,7 +9,6 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import build_report_ctx, build_sparse_ctx
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
@@ -31,8 +30,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def zh_ctx():
-    return build_report_ctx("zh")
+def zh_ctx(zh_report_ctx):
+    return zh_report_ctx
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +41,9 @@ def zh_pdf(pdf_app, zh_ctx):
 
 
 @pytest.fixture(scope="module")
-def en_pdf(pdf_app):
+def en_pdf(pdf_app, en_report_ctx):
     with pdf_app.app_context():
-        return report_pdf.render_report_pdf(build_report_ctx("en"))
+        return report_pdf.render_report_pdf(en_report_ctx)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +57,8 @@ def en_texts(en_pdf):
 
 
 @pytest.fixture(scope="module")
-def sparse_ctx():
-    return build_sparse_ctx("zh")
+def sparse_ctx(sparse_report_ctx):
+    return sparse_report_ctx
 
 
 @pytest.fixture(scope="module")
@@ -171,8 +170,15 @@ def test_pdf_has_outline_bookmarks_for_sections(zh_pdf, zh_ctx):
 
 def test_english_report_has_english_headings(en_texts):
     text = " ".join(en_texts)
-    for heading in ("Contents", "Executive summary", "Results at a glance", "Improvement plan",
-                    "Appendix: all answers", "Chief quality officer", "Guangzhou Yuehua"):
+    for heading in (
+        "Contents",
+        "Executive summary",
+        "Results at a glance",
+        "Improvement plan",
+        "Appendix: all answers",
+        "Chief quality officer",
+        "Guangzhou Yuehua",
+    ):
         assert heading in text
     assert re.search(r"Page 2 of \d+", text)
     assert "执行摘要" not in text
@@ -287,13 +293,26 @@ def numbers(root: ET.Element, tag: str, *attrs: str) -> list[float]:
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: charts.radar_chart(HOSTILE, [50, 120, -5], compare=[40, None, 70],
-                                   title="雷达 <b>", series_label="本企业", compare_label="中位数"),
-        lambda: charts.bar_chart(HOSTILE, [50, 120, None], reference=[40, None, 150],
-                                 title="Bars & <i>", series_label="A", reference_label="B"),
+        lambda: charts.radar_chart(
+            HOSTILE,
+            [50, 120, -5],
+            compare=[40, None, 70],
+            title="雷达 <b>",
+            series_label="本企业",
+            compare_label="中位数",
+        ),
+        lambda: charts.bar_chart(
+            HOSTILE,
+            [50, 120, None],
+            reference=[40, None, 150],
+            title="Bars & <i>",
+            series_label="A",
+            reference_label="B",
+        ),
         lambda: charts.histogram([(HOSTILE[0], 3), ("60–70", 0), ("70–80", 12)], title="Hist"),
-        lambda: charts.line_chart(["2024", "2025", "2026"],
-                                  {HOSTILE[0]: [50, None, 70], "B": [10, 20, 30]}, title="Lines"),
+        lambda: charts.line_chart(
+            ["2024", "2025", "2026"], {HOSTILE[0]: [50, None, 70], "B": [10, 20, 30]}, title="Lines"
+        ),
     ],
     ids=["radar", "bar", "histogram", "line"],
 )
@@ -305,12 +324,16 @@ def test_charts_are_valid_escaped_deterministic_svg(make):
     assert '<script>alert("x")</script>' in texts or "<script>" in texts  # shown as text
     view = [float(v) for v in root.get("viewBox").split()]
     width, height = view[2], view[3]
-    for x in numbers(root, "rect", "x") + numbers(root, "line", "x1", "x2") + numbers(
-        root, "circle", "cx"
+    for x in (
+        numbers(root, "rect", "x")
+        + numbers(root, "line", "x1", "x2")
+        + numbers(root, "circle", "cx")
     ):
         assert -0.01 <= x <= width + 0.01
-    for y in numbers(root, "rect", "y") + numbers(root, "line", "y1", "y2") + numbers(
-        root, "circle", "cy"
+    for y in (
+        numbers(root, "rect", "y")
+        + numbers(root, "line", "y1", "y2")
+        + numbers(root, "circle", "cy")
     ):
         assert -0.01 <= y <= height + 0.01
 

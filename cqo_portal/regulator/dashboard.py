@@ -1,0 +1,50 @@
+"""The regulator's home: what to do next, and the jurisdiction's figures as SVG charts + tables."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from cqo_portal import authz
+from cqo_portal.regulator import bp, services, statistics
+
+
+def _lang() -> str:
+    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
+
+
+def cqo_queue_url() -> str | None:
+    """The CQO registration review list, when that part of the workspace is installed."""
+    from flask import url_for
+
+    for endpoint in ("regulator.cqo_registrations", "regulator.cqo_list", "regulator.cqos"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, status="submitted")
+    return None
+
+
+@bp.route("/")
+@login_required
+@authz.role_required("regulator.workspace")
+def dashboard():
+    lang = _lang()
+    year_arg = request.args.get("year", "")
+    year: int | str | None = "latest"
+    if year_arg == "all":
+        year = None
+    elif year_arg.isdigit() and len(year_arg) == 4:
+        year = int(year_arg)
+    questionnaire = request.args.get("questionnaire", "")
+    keys = {k for k, _zh, _en in services.questionnaire_choices()}
+    if questionnaire not in keys:
+        questionnaire = ""
+    ttl = current_app.config.get("REGULATOR_DASHBOARD_CACHE_SECONDS", 60)
+    data = statistics.dashboard(current_user, year, questionnaire, lang, ttl)
+    return render_template(
+        "regulator/dashboard.html",
+        d=data,
+        questionnaires=services.questionnaire_choices(),
+        questionnaire_titles=statistics.questionnaire_titles(lang),
+        cqo_url=cqo_queue_url(),
+    )

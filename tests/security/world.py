@@ -1,0 +1,300 @@
+"""A small but complete world for access-control tests: two enterprises in two cities, every role,
+assessments in draft and submitted state, a stored report, CQO filings and an API token.
+
+Enterprise A is in Guangzhou (440100), B in Shenzhen (440300). `World.side("A")` names the people
+relative to one enterprise (member, other officer, regulator in / out of the city, ...), so the same
+expectation table checks both enterprises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cqo_portal.assessments import services as assessment_services
+from cqo_portal.core.answers import Answer
+from cqo_portal.core.questionnaire import AnswerType, Question
+from cqo_portal.enterprises.services import invite_member
+from cqo_portal.models import (
+    ApiToken,
+    Assessment,
+    CQORegistration,
+    CQOStatus,
+    Enterprise,
+    Report,
+    ReportStatus,
+    User,
+)
+from cqo_portal.models.base import utcnow
+from tests.factories import Actors
+
+# Roles named relative to the enterprise whose objects a request targets.
+ROLES = ("anon", "member", "other_officer", "city_in", "city_out", "province", "admin")
+
+SCRIPT = "<script>alert('xss')</script>"
+LETTER = b"%PDF-1.4 appointment letter"
+
+
+def full_answer(question: Question, rng: random.Random) -> Answer:
+    """A valid answer to any question (so a submission is complete)."""
+    t = question.answer_type
+    if t is AnswerType.MATURITY:
+        return Answer(value=rng.randint(1, 5), evidence="质量手册 QM-01")
+    if t is AnswerType.BAND:
+        return Answer(value=rng.choice([40, 60, 80]), evidence="")
+    if t is AnswerType.YES_PARTLY_NO:
+        return Answer(value=rng.choice(["yes", "partly", "no"]))
+    if t is AnswerType.CHOICE:
+        return Answer(value=rng.choice(question.options).id)
+    if t is AnswerType.NUMBER:
+        lo = question.min if question.min is not None else 0
+        hi = question.max if question.max is not None else 100
+        return Answer(value=round((lo + hi) / 2))
+    return Answer(value="每季度召开质量例会")
+
+
+def fill(assessment: Assessment, user: User, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    q = assessment_services.questionnaire_of(assessment.questionnaire)
+    for question in q.questions:
+        ans = full_answer(question, rng)
+        assessment.answers.append(assessment_services._new_row(question.id, ans, user))
+
+
+@dataclass
+class Side:
+    """The objects of one enterprise and the people named relative to it (ids only)."""
+
+    name: str
+    enterprise: int
+    draft: int
+    submitted: int
+    report: int
+    report_number: str
+    cqo_submitted: int
+    cqo_draft: int
+    invitation: int
+    invitation_token: str
+    users: dict[str, int | None]  # role -> user id (anon -> None)
+
+
+@dataclass
+class World:
+    A: Side
+    B: Side
+    users: dict[int, str]  # user id -> Flask-Login id ("id:session_version")
+    emails: dict[int, str]
+    api_token: str  # the secret of the Guangzhou regulator's token
+    api_token_id: int
+    tokens: dict[int, str]  # user id -> API token secret (officers' and admin's are refused)
+    questionnaire_version: int
+
+    def side(self, name: str) -> Side:
+        return self.A if name == "A" else self.B
+
+
+def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> dict[str, int | str]:
+    session = actors.session
+    draft = assessment_services.start_assessment(ent, qv, officer)
+    draft.answers.append(
+        assessment_services._new_row(
+            qv_first_question(draft), Answer(value=None, evidence=f"草稿 {SCRIPT}"), officer
+        )
+    )
+    submitted = Assessment(
+        enterprise=ent,
+        questionnaire=qv,
+        questionnaire_key=qv.key,
+        cycle_year=2025,
+        created_by_id=officer.id,
+        revision=1,
+    )
+    session.add(submitted)
+    fill(submitted, officer, seed=ent.id)
+    session.flush()
+    assessment_services.submit_assessment(submitted, officer)
+    report = Report(
+        assessment=submitted,
+        lang="zh",
+        number=f"GD-CQO-TEST-{submitted.id:06d}-ZH",
+        status=ReportStatus.READY,
+        pdf=b"%PDF-1.4 test report",
+        size=20,
+        sha256=hashlib.sha256(b"%PDF-1.4 test report").hexdigest(),
+        generated_at=utcnow(),
+    )
+    session.add(report)
+    cqo_submitted = CQORegistration(
+        enterprise_id=ent.id,
+        status=CQOStatus.SUBMITTED,
+        name=f"王质量 {SCRIPT}",
+        position="质量总监",
+        submitted_at=utcnow(),
+        created_by_id=officer.id,
+    )
+    cqo_draft = CQORegistration(
+        enterprise_id=ent.id,
+        status=CQOStatus.DRAFT,
+        name="李草稿",
+        position="副总经理",
+        created_by_id=officer.id,
+    )
+    session.add_all([cqo_submitted, cqo_draft])
+    cqo_submitted.letter_path = _store_letter()
+    cqo_submitted.letter_mime = "application/pdf"
+    cqo_submitted.letter_filename = "任命书.pdf"
+    cqo_submitted.letter_size = len(LETTER)
+    invitation, invitation_token = invite_member(ent, officer, f"invitee-{ent.id}@example.cn")
+    session.flush()
+    return {
+        "invitation": invitation.id,
+        "invitation_token": invitation_token,
+        "draft": draft.id,
+        "submitted": submitted.id,
+        "report": report.id,
+        "report_number": report.number,
+        "cqo_submitted": cqo_submitted.id,
+        "cqo_draft": cqo_draft.id,
+    }
+
+
+def _store_letter() -> str:
+    """An appointment letter stored the way uploads.store does (random name under the folder)."""
+    from flask import current_app
+
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "letters"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"letters/{secrets.token_hex(16)}.pdf"
+    (folder.parent / name).write_bytes(LETTER)
+    return name
+
+
+def qv_first_question(assessment: Assessment) -> str:
+    return assessment_services.questionnaire_of(assessment.questionnaire).questions[0].id
+
+
+def build_world(actors: Actors) -> World:
+    """Create the world inside the test's transaction and return the ids (flushed, not committed)."""
+    session = actors.session
+    qv = actors.questionnaire("cqo-qms")
+    ent_a = actors.enterprise(city="440100", name=f"广州甲企业 {SCRIPT}")
+    ent_b = actors.enterprise(city="440300", name="深圳乙企业有限公司")
+    officer_a = actors.officer(ent_a)
+    officer_a.name = f"陈甲 {SCRIPT}"
+    officer_b = actors.officer(ent_b)
+    gz = actors.regulator("440100")
+    sz = actors.regulator("440300")
+    prov = actors.regulator("440000")
+    admin = actors.admin()
+    session.flush()
+    objs_a = _enterprise_objects(actors, ent_a, officer_a, qv)
+    objs_b = _enterprise_objects(actors, ent_b, officer_b, qv)
+
+    people = [officer_a, officer_b, gz, sz, prov, admin]
+    # A token for everyone: the API must refuse the officers' and the admin's (made by hand here,
+    # since the admin page only issues tokens to regulators).
+    tokens: dict[int, str] = {}
+    token_ids: dict[int, int] = {}
+    for person in people:
+        secret = "cqo_" + secrets.token_urlsafe(32)
+        token = ApiToken(
+            user_id=person.id,
+            name=f"接口 {person.id}",
+            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+            prefix=secret[:12],
+            created_by_id=admin.id,
+        )
+        session.add(token)
+        session.flush()
+        tokens[person.id] = secret
+        token_ids[person.id] = token.id
+    a = Side(
+        name="A",
+        enterprise=ent_a.id,
+        users={
+            "anon": None,
+            "member": officer_a.id,
+            "other_officer": officer_b.id,
+            "city_in": gz.id,
+            "city_out": sz.id,
+            "province": prov.id,
+            "admin": admin.id,
+        },
+        **objs_a,  # type: ignore[arg-type]
+    )
+    b = Side(
+        name="B",
+        enterprise=ent_b.id,
+        users={
+            "anon": None,
+            "member": officer_b.id,
+            "other_officer": officer_a.id,
+            "city_in": sz.id,
+            "city_out": gz.id,
+            "province": prov.id,
+            "admin": admin.id,
+        },
+        **objs_b,  # type: ignore[arg-type]
+    )
+    return World(
+        A=a,
+        B=b,
+        users={u.id: u.get_id() for u in people},
+        emails={u.id: u.email for u in people},
+        api_token=tokens[gz.id],
+        api_token_id=token_ids[gz.id],
+        tokens=tokens,
+        questionnaire_version=qv.id,
+    )
+
+
+class Requester:
+    """Sends one request as one user inside a SAVEPOINT that is rolled back afterwards."""
+
+    def __init__(self, app, db_session, world: World) -> None:
+        self.app = app
+        self.session = db_session
+        self.world = world
+        self.connection = db_session.get_bind()
+
+    def send(
+        self,
+        user_id: int | None,
+        method: str,
+        url: str,
+        token: bool = False,
+        inspect: Callable[[], Any] | None = None,
+        **kw,
+    ):
+        """The response; with `inspect`, (response, what inspect() saw before the rollback)."""
+        self.session.commit()  # release the session's own savepoint; the outer test tx stays
+        savepoint = self.connection.begin_nested()
+        try:
+            # A fresh app context per request, as in production (g, the session's identity map).
+            with self.app.app_context():
+                client = self.app.test_client()
+                if token:
+                    if user_id is not None:
+                        kw["headers"] = {
+                            **(kw.get("headers") or {}),
+                            "Authorization": f"Bearer {self.world.tokens[user_id]}",
+                        }
+                elif user_id is not None:
+                    with client.session_transaction() as sess:
+                        sess["_user_id"] = self.world.users[user_id]
+                        sess["_fresh"] = True
+                resp = client.open(url, method=method, **kw)
+            if inspect is None:
+                return resp
+            with self.app.app_context():
+                return resp, inspect()
+        finally:
+            self.session.rollback()
+            if savepoint.is_active:
+                savepoint.rollback()
+            self.session.expunge_all()

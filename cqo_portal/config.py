@@ -73,4 +73,7 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,
         "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
         "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),
+        "REGULATOR_DASHBOARD_CACHE_SECONDS": int(
+            os.environ.get("CQO_DASHBOARD_CACHE_SECONDS", "60")
+        ),
     }

@@ -227,6 +227,11 @@ def document() -> dict[str, Any]:
     schemas["Statistics"] = _obj(
         {
             "jurisdiction_code": {"type": "string"},
+            "computed_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the figures were computed; they are reused up to a minute.",
+            },
             "filters": _obj(
                 {"questionnaire": _nullable("string"), "cycle_year": _nullable("integer")}
             ),

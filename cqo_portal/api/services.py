@@ -10,6 +10,8 @@ import base64
 import binascii
 import math
 import re
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -32,6 +34,7 @@ from cqo_portal.models import (
     SectionScore,
     User,
 )
+from cqo_portal.models.base import utcnow
 from cqo_portal.reference import cities, industries
 
 DEFAULT_LIMIT = 100
@@ -371,6 +374,9 @@ def _submission_data(r: Any) -> dict[str, Any]:
 
 
 def list_submissions(user: User, args: MultiDict) -> Page:
+    """A page of submissions in two steps: the page's ids from a narrow query that filters and
+    sorts on indexed columns only, then the full rows of those ids (so a filter that matches
+    thousands of rows never reads their wide stored results)."""
     params = PageParams.from_args(args)
     city = _choice(args, "city", tuple(cities()))
     industry = _choice(args, "industry", tuple(industries()))
@@ -378,7 +384,12 @@ def list_submissions(user: User, args: MultiDict) -> Page:
     status = _choice(args, "status", tuple(s.value for s in SUBMITTED))
     min_score, max_score = _score(args, "min_score"), _score(args, "max_score")
     after, before = _moment(args, "submitted_after"), _moment(args, "submitted_before")
-    stmt = _scoped(_submission_select(), user)
+    stmt = _scoped(
+        select(Assessment.id)
+        .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
+        .where(Assessment.status.in_(SUBMITTED)),
+        user,
+    )
     if city:
         stmt = stmt.where(Enterprise.city_code == city)
     if industry:
@@ -395,7 +406,19 @@ def list_submissions(user: User, args: MultiDict) -> Page:
         stmt = stmt.where(Assessment.submitted_at >= after)
     if before is not None:
         stmt = stmt.where(Assessment.submitted_at < before)
-    return _paginate(stmt, Assessment.id, params, _submission_data)
+    if params.after_id is not None:
+        stmt = stmt.where(Assessment.id > params.after_id)
+    ids = list(db.session.scalars(stmt.order_by(Assessment.id).limit(params.limit + 1)))
+    page_ids = ids[: params.limit]
+    rows = (
+        db.session.execute(
+            _submission_select().where(Assessment.id.in_(page_ids)).order_by(Assessment.id)
+        ).all()
+        if page_ids
+        else []
+    )
+    nxt = encode_cursor(page_ids[-1]) if len(ids) > params.limit else None
+    return Page(items=[_submission_data(r) for r in rows], next=nxt, limit=params.limit)
 
 
 def get_submission(assessment_id: int) -> dict[str, Any] | None:
@@ -439,15 +462,43 @@ def _avg(total: float, n: int) -> float | None:
     return round(total / n, 1) if n else None
 
 
-def statistics(user: User, args: MultiDict) -> dict[str, Any]:
-    """Counts by status, averages by city and industry, CQO coverage.
+_stats_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+_stats_lock = threading.Lock()
 
-    Two SQL queries whatever the number of rows: submissions grouped by (city, industry, status)
-    with COUNT and SUM — at most 21 x 20 x 3 groups, which are then added up into the overall,
-    per-status, per-city and per-industry figures — and one count of enterprises and CQOs.
-    """
+
+def clear_statistics_cache() -> None:
+    with _stats_lock:
+        _stats_cache.clear()
+
+
+def statistics(user: User, args: MultiDict, ttl: float = 0) -> dict[str, Any]:
+    """The statistics of the user's jurisdiction, reused for `ttl` seconds per jurisdiction and
+    filter: the aggregates read every submission in scope, so their cost grows with the data,
+    and a bureau's system polling them should not make every poll pay it (`computed_at` says
+    how old the figures are)."""
     questionnaire = _key(args, "questionnaire")
     year = _int(args, "cycle_year", 2000, 2100)
+    codes = visible_city_codes(user)
+    key = (tuple(sorted(codes)) if codes is not None else None, questionnaire, year)
+    now = time.monotonic()
+    hit = _stats_cache.get(key)
+    if ttl > 0 and hit is not None and hit[0] > now:
+        data = hit[1]
+    else:
+        data = _compute_statistics(user, questionnaire, year)
+        if ttl > 0:
+            with _stats_lock:
+                _stats_cache[key] = (now + ttl, data)
+    return {**data, "jurisdiction_code": user.jurisdiction_code}
+
+
+def _compute_statistics(user: User, questionnaire: str | None, year: int | None) -> dict[str, Any]:
+    """Counts by status, averages by city and industry, CQO coverage, in two SQL queries.
+
+    Submissions are grouped per (city, industry, status) with COUNT and SUM — at most
+    21 x 20 x 3 rows, read through the assessments' covering index — and those rows are added
+    up here into the overall, per-status, per-city and per-industry figures.
+    """
     stmt = _scoped(
         select(
             Enterprise.city_code,
@@ -473,6 +524,7 @@ def statistics(user: User, args: MultiDict) -> dict[str, Any]:
     industries_: dict[str, list[float]] = {}
     overall = [0, 0, 0.0]
     for city, industry, status, n, scored, total in db.session.execute(stmt):
+        n, scored = int(n), int(scored)
         by_status[_enum_value(status)] += n
         for acc in (
             cities_.setdefault(city, [0, 0, 0.0]),
@@ -498,7 +550,7 @@ def statistics(user: User, args: MultiDict) -> dict[str, Any]:
         )
     ).one()
     return {
-        "jurisdiction_code": user.jurisdiction_code,
+        "computed_at": iso(utcnow()),
         "filters": {"questionnaire": questionnaire, "cycle_year": year},
         "submissions": {
             "total": int(overall[0]),

@@ -50,6 +50,7 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
     shown = [g for g in groups if g.percentile is not None]
     province = next((g for g in groups if g.key == "province"), None)
     medians = province.section_medians if province else {}
+    section_percentiles = province.section_percentiles if province else {}
     plan = improvement_plan(q, answers, result)
     method = (
         _("GB/T 19580 scoring bands")
@@ -70,6 +71,7 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
                 "level_label": s.level.label.get(lang),
                 "level_description": s.level.description.get(lang),
                 "peer_median_percent": medians.get(s.section_id),
+                "peer_percentile": section_percentiles.get(s.section_id),
                 "trend_delta_percent": d.delta_percent if d else None,
                 "items": [
                     {

@@ -226,7 +226,9 @@ def submit(assessment_id: str):
         ), 422
     commit()
     jobs.after_submit(current_app, assessment.id)
-    flash(_("Submitted. Your score and report are ready below."), "success")
+    flash(
+        _("Submitted. Your score is below; the PDF report is available from this page."), "success"
+    )
     return redirect(url_for(".result", assessment_id=assessment.id))
 
 

@@ -260,6 +260,10 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     result = score_assessment(q, answers)
     before = {"status": assessment.status.value}
     store_result(assessment, result)
+    if assessment.reports:  # a resubmission: the stored reports show the old scores
+        from cqo_portal.reports.services import reissue_reports
+
+        reissue_reports(assessment)
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
@@ -275,6 +279,7 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
             "percent": result.percent,
         },
         city_code=assessment.enterprise.city_code,
+        actor_id=user.id,
     )
     return result
 

@@ -94,6 +94,8 @@ class Assessment(db.Model):
             "percent",
             "enterprise_id",
         ),
+        # Filtered lists join enterprises (city, industry) then filter status and score here.
+        Index("ix_assessments_enterprise_status_percent", "enterprise_id", "status", "percent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +123,8 @@ class Assessment(db.Model):
     max_points: Mapped[float | None] = mapped_column(Float)
     percent: Mapped[float | None] = mapped_column(Float)
     level_code: Mapped[str | None] = mapped_column(String(20))
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The full stored result (~14 KB): loaded only when a page shows one submission, never by lists.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,10 +12,11 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 from typing import IO, Any
 
-from flask_babel import format_datetime
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -88,8 +89,13 @@ def _safe_text(value: str | None) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _when(value: Any) -> str:
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
+def _when(value: datetime | None, tz: tzinfo) -> str:
+    """A stored UTC time in the portal's time zone (SQLite hands back naive UTC values)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[Any]]:
@@ -97,6 +103,7 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
     columns = section_columns(flt, lang)
     position = {(c.questionnaire_key, c.section_id): i for i, c in enumerate(columns)}
     levels = {code: label.get(lang) for code, label in services.level_choices()}
+    tz = get_timezone()
     statuses = {"submitted": _("Submitted"), "accepted": _("Accepted"), "returned": _("Returned")}
     sizes = {"large": _("Large"), "medium": _("Medium"), "small": _("Small"), "micro": _("Micro")}
     stmt = (
@@ -149,12 +156,12 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
             r[7],
             r[8],
             statuses.get(status, status),
-            _when(r[10]),
+            _when(r[10], tz),
             r[11],
             r[12],
             r[13],
             levels.get(r[14], r[14] or ""),
-            _when(r[15]),
+            _when(r[15], tz),
             _safe_text(r[16]),
             *sections,
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import time
 import unicodedata
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 from flask import current_app, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from cqo_portal import audit
 from cqo_portal.assessments.presenters import result_view
@@ -22,10 +24,60 @@ from cqo_portal.models.base import utcnow
 LANGS = ("zh", "en")
 
 
+CHECK_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L to misread
+
+
 def report_number(assessment: Assessment, lang: str) -> str:
+    """GD-CQO-2026-000123-ZH-7KQ2P9: readable, plus a random check code so that numbers cannot
+    be enumerated on the public /verify page to read other enterprises' scores."""
     prefix = current_app.config["REPORT_NUMBER_PREFIX"]
     year = (assessment.submitted_at or utcnow()).year
-    return f"{prefix}-{year}-{assessment.id:06d}-{lang.upper()}"
+    check = "".join(secrets.choice(CHECK_ALPHABET) for _ in range(6))
+    return f"{prefix}-{year}-{assessment.id:06d}-{lang.upper()}-{check}"
+
+
+_REISSUE = re.compile(r"-R(\d+)$")
+
+
+def reissue_reports(assessment: Assessment) -> None:
+    """After a returned submission is resubmitted, its reports no longer match its scores:
+    give each a new number and render it again. The old number stays in the audit trail, so
+    /verify can say the report it names was superseded."""
+    for report in list(assessment.reports):
+        if report.status == ReportStatus.PENDING and report.pdf is None:
+            continue
+        match = _REISSUE.search(report.number)
+        n = int(match.group(1)) + 1 if match else 2
+        old = {"number": report.number, "sha256": report.sha256}
+        report.number = f"{report_number(assessment, report.lang)}-R{n}"
+        report.status = ReportStatus.PENDING
+        report.pdf = None
+        report.sha256 = None
+        report.size = None
+        report.generated_at = None
+        report.error = None
+        audit.record(
+            "report.reissue",
+            report,
+            before=old,
+            after={"number": report.number},
+            city_code=assessment.enterprise.city_code,
+        )
+    db.session.flush()
+
+
+def superseded_by(number: str) -> Report | None:
+    """The current report of a number that was issued and later superseded, if any."""
+    from cqo_portal.models import AuditEvent
+
+    for event in db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "report.reissue", AuditEvent.object_type == "Report"
+        )
+    ):
+        if (event.before or {}).get("number") == number:
+            return db.session.get(Report, event.object_id)
+    return None
 
 
 def get_report(assessment: Assessment, lang: str) -> Report | None:
@@ -35,16 +87,28 @@ def get_report(assessment: Assessment, lang: str) -> Report | None:
 
 
 def ensure_report_row(assessment: Assessment, lang: str) -> Report:
+    """The report row of one submission and language, created PENDING when missing.
+
+    Two first downloads at once both find no row; the loser's insert hits the unique constraint
+    inside a savepoint and it takes the winner's row instead.
+    """
     report = get_report(assessment, lang)
-    if report is None:
-        report = Report(
-            assessment=assessment,
-            lang=lang,
-            number=report_number(assessment, lang),
-            status=ReportStatus.PENDING,
-        )
-        db.session.add(report)
-        db.session.flush()
+    if report is not None:
+        return report
+    try:
+        with db.session.begin_nested():
+            report = Report(
+                assessment_id=assessment.id,
+                lang=lang,
+                number=report_number(assessment, lang),
+                status=ReportStatus.PENDING,
+            )
+            db.session.add(report)
+    except IntegrityError:
+        report = get_report(assessment, lang)
+        if report is None:
+            raise
+    db.session.expire(assessment, ["reports"])
     return report
 
 
@@ -58,19 +122,34 @@ def report_context(assessment: Assessment, report: Report) -> dict:
 
 
 def render_report(report: Report) -> Report:
-    """Render the PDF for a report row and store it with its SHA-256 (flushes, caller commits)."""
+    """Render the PDF for a report row and store it with its SHA-256 (flushes, caller commits).
+
+    The row is only written while it is not READY: when a concurrent render (a second first
+    download, or the worker) stored its PDF first, that one stays the issued report and this
+    render is discarded, so every PDF handed out matches the stored digest.
+    """
     from cqo_portal.reports.pdf import render_report_pdf
 
     t0 = time.perf_counter()
     ctx = report_context(report.assessment, report)
     pdf = render_report_pdf(ctx)
-    report.pdf = pdf
-    report.size = len(pdf)
-    report.sha256 = hashlib.sha256(pdf).hexdigest()
-    report.status = ReportStatus.READY
-    report.generated_at = utcnow()
-    report.render_ms = int((time.perf_counter() - t0) * 1000)
-    report.error = None
+    stored = db.session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.status != ReportStatus.READY)
+        .values(
+            pdf=pdf,
+            size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            status=ReportStatus.READY,
+            generated_at=utcnow(),
+            render_ms=int((time.perf_counter() - t0) * 1000),
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(report)
+    if stored.rowcount == 0:
+        return report  # someone else's render was stored first: serve that one
     audit.record(
         "report.generate",
         report,
@@ -136,6 +215,18 @@ def find_by_number(number: str) -> Report | None:
 def verify(number: str, data: bytes | None) -> dict[str, Any]:
     """The public check: is ``number`` an issued report, and is ``data`` (if given) that file?"""
     report = find_by_number(number)
+    if report is None:
+        newer = superseded_by(normalise_number(number))
+        if newer is not None:
+            return {
+                "ok": False,
+                "message": _(
+                    "This number was issued, but the submission was later returned and "
+                    "resubmitted; the report under it is no longer valid. The current report "
+                    "is %(n)s.",
+                    n=newer.number,
+                ),
+            }
     if report is None or report.status != ReportStatus.READY:
         return {"ok": False, "message": _("No report with this number was issued.")}
     a = report.assessment

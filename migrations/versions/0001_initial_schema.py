@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 15:32:20.579164
+Create Date: 2026-11-25 16:17:50.859015
 
 """
 from alembic import op
@@ -211,6 +211,7 @@ def upgrade():
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessments_enterprise_id'), ['enterprise_id'], unique=False)
         batch_op.create_index('ix_assessments_enterprise_q', ['enterprise_id', 'questionnaire_version_id'], unique=False)
+        batch_op.create_index('ix_assessments_enterprise_status_percent', ['enterprise_id', 'status', 'percent'], unique=False)
         batch_op.create_index('ix_assessments_percent', ['percent'], unique=False)
         batch_op.create_index('ix_assessments_percent_id', ['percent', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assessments_questionnaire_version_id'), ['questionnaire_version_id'], unique=False)
@@ -297,6 +298,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assessments_questionnaire_version_id'))
         batch_op.drop_index('ix_assessments_percent_id')
         batch_op.drop_index('ix_assessments_percent')
+        batch_op.drop_index('ix_assessments_enterprise_status_percent')
         batch_op.drop_index('ix_assessments_enterprise_q')
         batch_op.drop_index(batch_op.f('ix_assessments_enterprise_id'))
 

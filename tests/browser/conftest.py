@@ -29,7 +29,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"!! browser tests SKIPPED: {CHROMIUM} is missing (make setup installs chromium)")
+        pytest.skip(
+            f"!! browser tests SKIPPED: {CHROMIUM} is missing (make setup installs chromium)"
+        )
     from argon2 import PasswordHasher
 
     from cqo_portal import create_app

@@ -289,6 +289,8 @@ class Requester:
                         sess["_user_id"] = self.world.users[user_id]
                         sess["_fresh"] = True
                 resp = client.open(url, method=method, **kw)
+                resp.get_data()  # finish streamed bodies (CSV export) inside this context
+                resp.close()
             if inspect is None:
                 return resp
             with self.app.app_context():

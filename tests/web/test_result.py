@@ -80,6 +80,7 @@ def test_percentile_shown_with_enough_peers_without_naming_them(client, actors, 
     )
     # Level 3 beats levels 1, 2, 2 and ties one 3 of 6 peers: (3 + 0.5) / 6 = 58%.
     assert "better than 58% of 6" in page
+    assert "P58" in page  # each section ranks the same way against the same peers
     assert not any(name in page for name in peer_names)
 
 
@@ -114,3 +115,41 @@ def test_recompute_scores_reports_and_repairs_a_stale_score(runner, actors, db_s
     assert f"assessment {a.id}: 1.0 -> {right} points" in out.output
     db_session.refresh(a)
     assert a.total_points == right
+
+
+def test_a_resubmission_reissues_the_report_and_verify_explains_the_old_number(
+    app, client, actors, db_session
+):
+    from cqo_portal.assessments.review import review_submission
+    from cqo_portal.reports.services import ready_report
+
+    ent = actors.enterprise(city="440100")
+    officer = actors.officer(ent)
+    a = submitted(actors, db_session, ent, officer, 2)
+    with app.test_request_context():
+        first = ready_report(a, "en")
+        old_number, old_sha = first.number, first.sha256
+    review_submission(a, actors.regulator("440100"), "return", "请补充证据 / add evidence")
+    q = services.questionnaire_of(a.questionnaire)
+    posted = {
+        qq.id: services.PostedAnswer(value="4", na=False, na_reason="", evidence="")
+        for qq in q.questions
+        if qq.answer_type is AnswerType.MATURITY
+    }
+    services.save_answers(a, posted, officer, base_revision=None)
+    services.submit_assessment(a, officer)
+    db_session.flush()
+    report = next(r for r in a.reports if r.lang == "en")
+    assert report.number.endswith("-R2") and report.number != old_number
+    assert report.sha256 is None
+    new_number = report.number
+
+    login(client, officer)
+    pdf = client.get(f"/reports/{a.id}.pdf?lang=en")
+    assert pdf.status_code == 200 and pdf.headers["X-Report-Number"] == new_number
+    import hashlib
+
+    assert hashlib.sha256(pdf.data).hexdigest() != old_sha
+    page = client.get(f"/verify?number={old_number}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert "no longer valid" in text and new_number in text

@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -q -d cqo_portal/translations 2>/dev/null || true
+	@$(BIN)/pybabel -q compile -d cqo_portal/translations
 
 run: setup
 	$(FLASK) db upgrade
@@ -57,8 +57,8 @@ test-postgres: setup
 	fi
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o cqo_portal/translations/messages.pot .
-	$(BIN)/pybabel update -q -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o cqo_portal/translations/messages.pot .
+	$(BIN)/pybabel -q update -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching
 
 # Regenerate the initial migration from the models (only while nothing is deployed).
 migration: $(STAMP)

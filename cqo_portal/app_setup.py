@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 from flask import Flask, abort, g, render_template, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -109,8 +110,8 @@ def register_extensions(app: Flask) -> None:
             return None
         return user
 
-    login_manager.localize_callback = _
-    login_manager.login_message = "Please log in to open this page."
+    login_manager.localize_callback = str  # the message is a lazy string: translated when shown
+    login_manager.login_message = _l("Please log in to open this page.")
 
 
 # Modules whose import registers routes; a blueprint split over several modules lists each.
@@ -288,7 +289,8 @@ def register_template_helpers(app: Flask) -> None:
     def num(value, digits: int = 1):
         if value is None:
             return "—"
-        return f"{value:,.{digits}f}"
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return format_decimal(value, format=pattern)
 
 
 def register_commands(app: Flask) -> None:

@@ -18,7 +18,7 @@ from wtforms import FileField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from cqo_portal import authz
-from cqo_portal.extensions import limiter
+from cqo_portal.extensions import csrf, limiter
 from cqo_portal.models import Assessment, AssessmentStatus, ReportStatus
 from cqo_portal.reports import jobs, services
 from cqo_portal.web import commit, get_or_404
@@ -113,6 +113,7 @@ class VerifyForm(FlaskForm):
 
 @bp.route("/verify", methods=["GET", "POST"])
 @limiter.limit("60 per minute")
+@csrf.exempt  # public and read-only: a recipient uploads a PDF to check it, nothing is written
 def verify():
     form = VerifyForm(request.form if request.method == "POST" else request.args)
     outcome = None

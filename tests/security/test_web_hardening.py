@@ -3,6 +3,7 @@ password rules, and user text always escaped."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -163,6 +164,21 @@ def test_state_changing_requests_without_a_csrf_token_are_refused(make_app):
             )
             checked.append(url)
     assert len(checked) >= 8
+
+
+def test_verify_accepts_an_uploaded_pdf_with_csrf_on(make_app):
+    """Recipients post a PDF to /verify without a session; the exempt check must not say expired."""
+    protected = make_app(WTF_CSRF_ENABLED=True)
+    client = protected.test_client()
+    resp = client.post(
+        "/verify",
+        data={"number": "GD-CQO-2026-000001-ZH-XXXXXX", "file": (io.BytesIO(b"%PDF-1.7"), "r.pdf")},
+        headers={"Accept-Language": "en"},
+        content_type="multipart/form-data",
+    )
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200, page[:300]
+    assert "The form has expired" not in page and "No report with this number" in page
 
 
 def test_a_post_with_the_csrf_token_goes_through(make_app):

@@ -80,12 +80,3 @@ def stored(db_session, assessment):
     db_session.expire_all()
     q = services.questionnaire_of(assessment.questionnaire)
     return services.answers_of(assessment, q)
-
-
-def switch_to(client):
-    """Use another test client next. The per-test app context keeps Flask-Login's cached user in
-    `g` across requests, so drop it; the next request loads the user from that client's cookie."""
-    from flask import g
-
-    g.pop("_login_user", None)
-    return client

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from cqo_portal.core.questionnaire import QUESTIONNAIRE_DIR
 from cqo_portal.models import AuditEvent, QuestionnaireStatus, QuestionnaireVersion
-from tests.assessments.helpers import switch_to
 from tests.factories import login
 
 QMS = QUESTIONNAIRE_DIR / "cqo-qms-2026.yaml"
@@ -127,21 +126,19 @@ def test_upload_shows_the_diff_then_imports_a_draft_then_publish_and_retire(
     # Officers do not see a draft version.
     officer = actors.officer()
     officer_client = app.test_client()
-    login(switch_to(officer_client), officer)
-    assert "2026.2" not in switch_to(officer_client).get("/assessments/").get_data(as_text=True)
+    login(officer_client, officer)
+    assert "2026.2" not in officer_client.get("/assessments/").get_data(as_text=True)
 
-    resp = switch_to(client).post(
-        f"/admin/questionnaires/{new.id}/publish", data={"retire_previous": "y"}
-    )
+    resp = client.post(f"/admin/questionnaires/{new.id}/publish", data={"retire_previous": "y"})
     assert resp.status_code == 302
     db_session.refresh(new)
     db_session.refresh(old)
     assert new.status == QuestionnaireStatus.PUBLISHED and old.status == QuestionnaireStatus.RETIRED
-    index = switch_to(officer_client).get("/assessments/").get_data(as_text=True)
+    index = officer_client.get("/assessments/").get_data(as_text=True)
     assert f'name="questionnaire_version_id" value="{new.id}"' in index
     assert f'name="questionnaire_version_id" value="{old.id}"' not in index
 
-    resp = switch_to(client).post(f"/admin/questionnaires/{new.id}/retire")
+    resp = client.post(f"/admin/questionnaires/{new.id}/retire")
     assert resp.status_code == 302
     db_session.refresh(new)
     assert new.status == QuestionnaireStatus.RETIRED

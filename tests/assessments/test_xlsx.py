@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cqo_portal.assessments import services, xlsx
 from cqo_portal.models import Assessment, AuditEvent
-from tests.assessments.helpers import fill_everything, section_form, stored, switch_to
+from tests.assessments.helpers import fill_everything, section_form, stored
 from tests.factories import login, logout
 
 
@@ -58,8 +58,8 @@ def test_xlsx_round_trip_keeps_every_answer(app, client, actors, db_session, key
     # ...and a colleague of another enterprise uploads that workbook: a draft with the same answers.
     other = actors.officer()
     other_client = app.test_client()
-    login(switch_to(other_client), other)
-    resp = _upload(switch_to(other_client), workbook)
+    login(other_client, other)
+    resp = _upload(other_client, workbook)
     assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
     draft = db_session.scalar(
         select(Assessment).where(Assessment.enterprise_id == other.enterprise_id)

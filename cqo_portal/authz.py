@@ -68,6 +68,14 @@ def visible_city_codes(user: User) -> set[str] | None:
     return set()
 
 
+def scope_to_jurisdiction(stmt: Any, user: User) -> Any:
+    """Restrict a select that joins Enterprise to the cities the user may list."""
+    cities = visible_city_codes(user)
+    if cities is not None:
+        stmt = stmt.where(Enterprise.city_code.in_(sorted(cities)))
+    return stmt
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """Decide whether `user` may perform `action` on `obj`."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from cqo_portal import authz
 from cqo_portal.assessments.services import questionnaire_of
-from cqo_portal.authz import visible_city_codes
+from cqo_portal.authz import scope_to_jurisdiction, visible_city_codes
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     Assessment,
@@ -176,13 +176,6 @@ def _enum_value(value: Any) -> str:
     return getattr(value, "value", value)
 
 
-def _scoped(stmt: Select, user: User) -> Select:
-    codes = visible_city_codes(user)
-    if codes is not None:
-        stmt = stmt.where(Enterprise.city_code.in_(sorted(codes)))
-    return stmt
-
-
 def _paginate(stmt: Select, id_column: Any, params: PageParams, shape) -> Page:
     if params.after_id is not None:
         stmt = stmt.where(id_column > params.after_id)
@@ -231,7 +224,7 @@ def list_enterprises(user: User, args: MultiDict) -> Page:
     params = PageParams.from_args(args)
     city = _choice(args, "city", tuple(cities()))
     industry = _choice(args, "industry", tuple(industries()))
-    stmt = _scoped(select(*ENTERPRISE_COLUMNS), user)
+    stmt = scope_to_jurisdiction(select(*ENTERPRISE_COLUMNS), user)
     if city:
         stmt = stmt.where(Enterprise.city_code == city)
     if industry:
@@ -315,7 +308,7 @@ def list_cqos(user: User, args: MultiDict) -> Page:
     params = PageParams.from_args(args)
     status = _choice(args, "status", tuple(s.value for s in CQO_VISIBLE))
     city = _choice(args, "city", tuple(cities()))
-    stmt = _scoped(_cqo_select(), user)
+    stmt = scope_to_jurisdiction(_cqo_select(), user)
     if status:
         stmt = stmt.where(CQORegistration.status == status)
     if city:
@@ -384,7 +377,7 @@ def list_submissions(user: User, args: MultiDict) -> Page:
     status = _choice(args, "status", tuple(s.value for s in SUBMITTED))
     min_score, max_score = _score(args, "min_score"), _score(args, "max_score")
     after, before = _moment(args, "submitted_after"), _moment(args, "submitted_before")
-    stmt = _scoped(
+    stmt = scope_to_jurisdiction(
         select(Assessment.id)
         .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
         .where(Assessment.status.in_(SUBMITTED)),
@@ -499,7 +492,7 @@ def _compute_statistics(user: User, questionnaire: str | None, year: int | None)
     21 x 20 x 3 rows, read through the assessments' covering index — and those rows are added
     up here into the overall, per-status, per-city and per-industry figures.
     """
-    stmt = _scoped(
+    stmt = scope_to_jurisdiction(
         select(
             Enterprise.city_code,
             Enterprise.industry_section,
@@ -542,7 +535,7 @@ def _compute_statistics(user: User, questionnaire: str | None, year: int | None)
         .subquery()
     )
     enterprises, with_cqo = db.session.execute(
-        _scoped(
+        scope_to_jurisdiction(
             select(func.count(Enterprise.id), func.count(approved.c.enterprise_id)).outerjoin(
                 approved, approved.c.enterprise_id == Enterprise.id
             ),

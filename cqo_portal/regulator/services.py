@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, literal_column
 from sqlalchemy.orm import contains_eager, load_only
 from werkzeug.datastructures import MultiDict
 
-from cqo_portal.authz import visible_city_codes
+from cqo_portal.authz import scope_to_jurisdiction, visible_city_codes
 from cqo_portal.core.scoring import GBT_TOTAL_READINGS, MATURITY_LEVELS
 from cqo_portal.extensions import db
 from cqo_portal.models import (
@@ -213,10 +213,7 @@ class Page:
 
 def scoped(stmt: Select, user: User) -> Select:
     """Restrict a statement that joins Enterprise to the user's jurisdiction."""
-    visible = visible_city_codes(user)
-    if visible is not None:
-        stmt = stmt.where(Enterprise.city_code.in_(visible))
-    return stmt
+    return scope_to_jurisdiction(stmt, user)
 
 
 def _like(text: str) -> str:

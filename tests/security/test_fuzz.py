@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from cqo_portal.cqo.services import FIELDS as CQO_FORM_FIELDS
+from cqo_portal.enterprises.services import PROFILE_FIELDS
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     ApiToken,
@@ -145,20 +147,7 @@ def test_change_password_form(fuzz_world, current, new):
 
 # --- enterprises ----------------------------------------------------------------------------
 
-ENTERPRISE_FIELDS = (
-    "name",
-    "name_en",
-    "uscc",
-    "city_code",
-    "industry_section",
-    "industry_division",
-    "size_class",
-    "address",
-    "main_products",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-)
+ENTERPRISE_FIELDS = ("uscc", *PROFILE_FIELDS)
 
 
 @FUZZ
@@ -239,18 +228,7 @@ def test_section_save(fuzz_world, section, values, revision):
 
 # --- CQO registration -----------------------------------------------------------------------
 
-CQO_FIELDS = (
-    "name",
-    "position",
-    "department",
-    "appointed_on",
-    "phone",
-    "email",
-    "cert_number",
-    "cert_issuer",
-    "cert_date",
-    "duties_declaration",
-)
+CQO_FIELDS = CQO_FORM_FIELDS
 
 
 @FUZZ

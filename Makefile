@@ -61,10 +61,12 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel -q update -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching
 
 # Regenerate the initial migration from the models (only while nothing is deployed).
+# A new revision from the models' changes: make migration m="what changed" rev=0003
 migration: $(STAMP)
+	@test -n "$(m)" -a -n "$(rev)" || { echo 'usage: make migration m="what changed" rev=NNNN'; exit 2; }
 	rm -rf /tmp/cqo-migration && mkdir -p /tmp/cqo-migration
-	rm -f migrations/versions/0001_initial_schema.py
-	CQO_INSTANCE_PATH=/tmp/cqo-migration CQO_DATABASE_URL= $(FLASK) db migrate -m "initial schema" --rev-id 0001
+	CQO_INSTANCE_PATH=/tmp/cqo-migration CQO_DATABASE_URL=sqlite:////tmp/cqo-migration/m.db $(FLASK) db upgrade
+	CQO_INSTANCE_PATH=/tmp/cqo-migration CQO_DATABASE_URL=sqlite:////tmp/cqo-migration/m.db $(FLASK) db migrate -m "$(m)" --rev-id $(rev)
 
 bench: setup
 	$(BIN)/python benchmarks/bench_scoring.py

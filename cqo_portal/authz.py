@@ -68,11 +68,14 @@ def visible_city_codes(user: User) -> set[str] | None:
     return set()
 
 
-def scope_to_jurisdiction(stmt: Any, user: User) -> Any:
-    """Restrict a select that joins Enterprise to the cities the user may list."""
+def scope_to_jurisdiction(stmt: Any, user: User, city_column: Any = None) -> Any:
+    """Restrict a select to the cities the user may list: by Enterprise.city_code (the select
+    joins Enterprise) or by the given column, such as Assessment.city_code (the enterprise's
+    city copied onto its assessments, which the submission lists filter without a join)."""
     cities = visible_city_codes(user)
     if cities is not None:
-        stmt = stmt.where(Enterprise.city_code.in_(sorted(cities)))
+        column = Enterprise.city_code if city_column is None else city_column
+        stmt = stmt.where(column.in_(sorted(cities)))
     return stmt
 
 

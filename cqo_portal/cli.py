@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
         seed_demo_cmd,
         import_questionnaire_cmd,
         recompute_scores_cmd,
+        rebuild_statistics_cmd,
         rq_worker_cmd,
     ):
         app.cli.add_command(cmd)
@@ -137,6 +138,31 @@ def recompute_scores_cmd(dry_run: bool) -> None:
     else:
         db.session.commit()
     click.echo(f"{changed} of {total} submissions changed" + (" (dry run)" if dry_run else ""))
+
+
+@click.command("rebuild-statistics")
+@click.option("--check", is_flag=True, help="Only report where the kept totals differ.")
+def rebuild_statistics_cmd(check: bool) -> None:
+    """Recompute the dashboard's running totals from the submissions (after a bulk load or a
+    restore of part of the data); --check lists differences and exits 1 if there are any."""
+    from cqo_portal import rollups
+
+    conn = db.session.connection()
+    problems = rollups.discrepancies(conn)
+    if check:
+        for line in problems:
+            click.echo(line)
+        click.echo(f"{len(problems)} difference(s)")
+        db.session.rollback()
+        if problems:
+            raise SystemExit(1)
+        return
+    counts = rollups.rebuild(conn)
+    db.session.commit()
+    click.echo(
+        f"statistics rebuilt: {counts['submission_cells']} cells, {counts['cities']} cities "
+        f"({len(problems)} had differed)"
+    )
 
 
 @click.command("rq-worker")

@@ -74,10 +74,4 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
         "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),
         "API_RATE_LIMIT": os.environ.get("CQO_API_RATE_LIMIT", "600 per minute"),
-        "API_STATISTICS_CACHE_SECONDS": int(
-            os.environ.get("CQO_API_STATISTICS_CACHE_SECONDS", "60")
-        ),
-        "REGULATOR_DASHBOARD_CACHE_SECONDS": int(
-            os.environ.get("CQO_DASHBOARD_CACHE_SECONDS", "60")
-        ),
     }

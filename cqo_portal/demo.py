@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Table, func, insert, select, text
 from stdnum.cn import uscc
 
+from cqo_portal import rollups
 from cqo_portal.accounts.services import create_user, find_user_by_email
 from cqo_portal.assessments import catalogue, services
 from cqo_portal.core.answers import Answer
@@ -393,11 +394,12 @@ def seed_demo(
     counts = {"enterprises": 0, "submissions": 0, "cqos": 0}
     for lo in range(0, enterprises, BATCH):
         indexes = [start_index + n for n in range(lo, min(enterprises, lo + BATCH))]
-        ent_ids = _insert_returning_ids(Enterprise, [seeder.enterprise(i) for i in indexes])
+        ent_rows = [seeder.enterprise(i) for i in indexes]
+        ent_ids = _insert_returning_ids(Enterprise, ent_rows)
         if start_index == 0 and lo == 0 and ent_ids:
             users["officer@demo.cqo.gd.cn"].enterprise_id = ent_ids[0]
         cqo_rows, sub_rows, sets = [], [], []
-        for i, ent_id in zip(indexes, ent_ids, strict=True):
+        for i, ent_id, ent in zip(indexes, ent_ids, ent_rows, strict=True):
             cqo = seeder.cqo(i, ent_id)
             if cqo is not None:
                 cqo_rows.append(cqo)
@@ -405,6 +407,8 @@ def seed_demo(
             for qv, year in seeder.plan(i):
                 quality = min(0.97, quality + rng.uniform(-0.03, 0.08))
                 row, scored = seeder.submission(ent_id, qv, year, quality)
+                row["city_code"] = ent["city_code"]
+                row["industry_section"] = ent["industry_section"]
                 sub_rows.append(row)
                 sets.append(scored)
         _insert(CQORegistration, cqo_rows)
@@ -428,4 +432,6 @@ def seed_demo(
                 f"{counts['submissions']:,} submissions ({time.perf_counter() - t0:.0f} s)"
             )
     db.session.flush()
+    # The rows went in without the ORM's unit of work: total the statistics afresh.
+    rollups.rebuild(db.session.connection())
     return counts

@@ -117,13 +117,35 @@ def db_session(app):
                 "join_transaction_mode": "create_savepoint",
             }
         )
+        problems: list[str] = []
         try:
             yield db.session
         finally:
             db.session.remove()
             db.session = original
+            problems = _statistics_problems(connection)
             outer.rollback()
             connection.close()
+        if problems:
+            pytest.fail(
+                "the statistics tables are out of step with the data this test wrote "
+                "(a write path bypasses cqo_portal.rollups):\n  " + "\n  ".join(problems[:10])
+            )
+
+
+def _statistics_problems(connection) -> list[str]:
+    """What cqo_portal.rollups kept that a recomputation disagrees with, after a test's writes."""
+    import sqlalchemy as sa
+
+    from cqo_portal import rollups
+
+    if not connection.in_transaction():
+        return []
+    try:
+        with connection.begin_nested():
+            return rollups.discrepancies(connection)
+    except sa.exc.InternalError:  # PostgreSQL: the test left its transaction aborted
+        return []
 
 
 @pytest.fixture

@@ -173,5 +173,4 @@ def submission(submission_id: int):
 
 @bp.get("/statistics")
 def statistics():
-    ttl = float(current_app.config.get("API_STATISTICS_CACHE_SECONDS", 60))
-    return jsonify(services.statistics(g.api_token.user, request.args, ttl=ttl))
+    return jsonify(services.statistics(g.api_token.user, request.args))

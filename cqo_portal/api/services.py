@@ -10,19 +10,17 @@ import base64
 import binascii
 import math
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 
 from cqo_portal import authz
 from cqo_portal.assessments.services import questionnaire_of
-from cqo_portal.authz import scope_to_jurisdiction, visible_city_codes
+from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     Assessment,
@@ -34,8 +32,8 @@ from cqo_portal.models import (
     SectionScore,
     User,
 )
-from cqo_portal.models.base import utcnow
 from cqo_portal.reference import cities, industries
+from cqo_portal.statistics import figures as jurisdiction_figures
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -377,16 +375,15 @@ def list_submissions(user: User, args: MultiDict) -> Page:
     status = _choice(args, "status", tuple(s.value for s in SUBMITTED))
     min_score, max_score = _score(args, "min_score"), _score(args, "max_score")
     after, before = _moment(args, "submitted_after"), _moment(args, "submitted_before")
+    # The enterprise's city and industry as copied onto its assessments: no join, and the
+    # (city, submitted_at, id) index serves a city's list in order.
     stmt = scope_to_jurisdiction(
-        select(Assessment.id)
-        .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
-        .where(Assessment.status.in_(SUBMITTED)),
-        user,
+        select(Assessment.id).where(Assessment.status.in_(SUBMITTED)), user, Assessment.city_code
     )
     if city:
-        stmt = stmt.where(Enterprise.city_code == city)
+        stmt = stmt.where(Assessment.city_code == city)
     if industry:
-        stmt = stmt.where(Enterprise.industry_section == industry)
+        stmt = stmt.where(Assessment.industry_section == industry)
     if questionnaire:
         stmt = stmt.where(Assessment.questionnaire_key == questionnaire)
     if status:
@@ -451,120 +448,47 @@ def get_submission(assessment_id: int) -> dict[str, Any] | None:
 # --- statistics ----------------------------------------------------------------------------------
 
 
-def _avg(total: float, n: int) -> float | None:
-    return round(total / n, 1) if n else None
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
-_stats_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
-_stats_lock = threading.Lock()
-
-
-def clear_statistics_cache() -> None:
-    with _stats_lock:
-        _stats_cache.clear()
-
-
-def statistics(user: User, args: MultiDict, ttl: float = 0) -> dict[str, Any]:
-    """The statistics of the user's jurisdiction, reused for `ttl` seconds per jurisdiction and
-    filter: the aggregates read every submission in scope, so their cost grows with the data,
-    and a bureau's system polling them should not make every poll pay it (`computed_at` says
-    how old the figures are)."""
+def statistics(user: User, args: MultiDict) -> dict[str, Any]:
+    """The jurisdiction's counts by status, averages by city and industry and CQO coverage,
+    optionally for one questionnaire and cycle year: the dashboard's figures
+    (cqo_portal.statistics), always current."""
     questionnaire = _key(args, "questionnaire")
     year = _int(args, "cycle_year", 2000, 2100)
-    codes = visible_city_codes(user)
-    key = (tuple(sorted(codes)) if codes is not None else None, questionnaire, year)
-    now = time.monotonic()
-    hit = _stats_cache.get(key)
-    if ttl > 0 and hit is not None and hit[0] > now:
-        data = hit[1]
-    else:
-        data = _compute_statistics(user, questionnaire, year)
-        if ttl > 0:
-            with _stats_lock:
-                _stats_cache[key] = (now + ttl, data)
-    return {**data, "jurisdiction_code": user.jurisdiction_code}
-
-
-def _compute_statistics(user: User, questionnaire: str | None, year: int | None) -> dict[str, Any]:
-    """Counts by status, averages by city and industry, CQO coverage, in two SQL queries.
-
-    Submissions are grouped per (city, industry, status) with COUNT and SUM — at most
-    21 x 20 x 3 rows, read through the assessments' covering index — and those rows are added
-    up here into the overall, per-status, per-city and per-industry figures.
-    """
-    stmt = scope_to_jurisdiction(
-        select(
-            Enterprise.city_code,
-            Enterprise.industry_section,
-            Assessment.status,
-            func.count(),
-            func.count(Assessment.percent),
-            func.coalesce(func.sum(Assessment.percent), 0.0),
-        )
-        .select_from(Assessment)
-        .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
-        .where(Assessment.status.in_(SUBMITTED))
-        .group_by(Enterprise.city_code, Enterprise.industry_section, Assessment.status),
-        user,
-    )
-    if questionnaire:
-        stmt = stmt.where(Assessment.questionnaire_key == questionnaire)
-    if year is not None:
-        stmt = stmt.where(Assessment.cycle_year == year)
-
-    by_status = {s.value: 0 for s in SUBMITTED}
-    cities_: dict[str, list[float]] = {}  # code -> [submissions, scored, sum of percent]
-    industries_: dict[str, list[float]] = {}
-    overall = [0, 0, 0.0]
-    for city, industry, status, n, scored, total in db.session.execute(stmt):
-        n, scored = int(n), int(scored)
-        by_status[_enum_value(status)] += n
-        for acc in (
-            cities_.setdefault(city, [0, 0, 0.0]),
-            industries_.setdefault(industry, [0, 0, 0.0]),
-            overall,
-        ):
-            acc[0] += n
-            acc[1] += scored
-            acc[2] += float(total)
-
-    approved = (
-        select(CQORegistration.enterprise_id)
-        .where(CQORegistration.status == CQOStatus.APPROVED)
-        .distinct()
-        .subquery()
-    )
-    enterprises, with_cqo = db.session.execute(
-        scope_to_jurisdiction(
-            select(func.count(Enterprise.id), func.count(approved.c.enterprise_id)).outerjoin(
-                approved, approved.c.enterprise_id == Enterprise.id
-            ),
-            user,
-        )
-    ).one()
+    f = jurisdiction_figures(user, year, questionnaire or "", "en", keep_year=True, detail=False)
+    enterprises = sum(c["enterprises"] for c in f.coverage)
+    with_cqo = sum(c["with_cqo"] for c in f.coverage)
     return {
-        "computed_at": iso(utcnow()),
+        "computed_at": iso(f.computed_at),
         "filters": {"questionnaire": questionnaire, "cycle_year": year},
         "submissions": {
-            "total": int(overall[0]),
-            "by_status": by_status,
-            "average_percent": _avg(overall[2], int(overall[1])),
+            "total": f.total,
+            "by_status": dict(f.by_status),
+            "average_percent": _round(f.average),
         },
         "by_city": [
-            {"city_code": code, "submissions": int(a[0]), "average_percent": _avg(a[2], int(a[1]))}
-            for code, a in sorted(cities_.items())
+            {
+                "city_code": r["code"],
+                "submissions": r["count"],
+                "average_percent": _round(r["average"] if r["scored"] else None),
+            }
+            for r in sorted(f.by_city, key=lambda r: r["code"])
         ],
         "by_industry": [
             {
-                "industry_section": code,
-                "submissions": int(a[0]),
-                "average_percent": _avg(a[2], int(a[1])),
+                "industry_section": r["code"],
+                "submissions": r["count"],
+                "average_percent": _round(r["average"] if r["scored"] else None),
             }
-            for code, a in sorted(industries_.items())
+            for r in sorted(f.by_industry, key=lambda r: r["code"])
         ],
         "cqo_coverage": {
             "enterprises": enterprises,
             "with_approved_cqo": with_cqo,
             "ratio": round(with_cqo / enterprises, 4) if enterprises else None,
         },
+        "jurisdiction_code": user.jurisdiction_code,
     }

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import MultiDict
 
-from cqo_portal import audit, uploads
+from cqo_portal import audit, rollups, uploads
 from cqo_portal.authz import visible_city_codes
 from cqo_portal.cqo import forms
 from cqo_portal.extensions import db
@@ -209,12 +209,13 @@ def _transition(
 ) -> None:
     """Move reg to `to` only if its status (in the database, now) is one of `allowed_from`."""
     db.session.flush()
-    result = db.session.execute(
-        update(CQORegistration)
-        .where(CQORegistration.id == reg.id, CQORegistration.status.in_(allowed_from))
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
+    with rollups.tracking(db.session, enterprise_ids=[reg.enterprise_id]):
+        result = db.session.execute(
+            update(CQORegistration)
+            .where(CQORegistration.id == reg.id, CQORegistration.status.in_(allowed_from))
+            .values(status=to, **values)
+            .execution_options(synchronize_session=False)
+        )
     if result.rowcount != 1:
         db.session.refresh(reg)
         raise CQOTransitionError(message)

@@ -17,6 +17,7 @@ from cqo_portal.models.enterprises import (
     EnterpriseInvitation,
 )
 from cqo_portal.models.reports import Report, ReportStatus
+from cqo_portal.models.statistics import EnterpriseStat, SubmissionStat
 
 __all__ = [
     "ApiToken",
@@ -28,11 +29,13 @@ __all__ = [
     "CQOStatus",
     "Enterprise",
     "EnterpriseInvitation",
+    "EnterpriseStat",
     "QuestionnaireStatus",
     "QuestionnaireVersion",
     "Report",
     "ReportStatus",
     "Role",
     "SectionScore",
+    "SubmissionStat",
     "User",
 ]

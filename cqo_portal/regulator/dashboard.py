@@ -6,8 +6,8 @@ from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from cqo_portal import authz
-from cqo_portal.regulator import bp, services, statistics
+from cqo_portal import authz, statistics
+from cqo_portal.regulator import bp, services
 
 
 def _lang() -> str:
@@ -36,15 +36,15 @@ def dashboard():
     elif year_arg.isdigit() and len(year_arg) == 4:
         year = int(year_arg)
     questionnaire = request.args.get("questionnaire", "")
-    keys = {k for k, _zh, _en in services.questionnaire_choices()}
+    choices = services.questionnaire_choices()
+    keys = {k for k, _zh, _en in choices}
     if questionnaire not in keys:
         questionnaire = ""
-    ttl = current_app.config.get("REGULATOR_DASHBOARD_CACHE_SECONDS", 60)
-    data = statistics.dashboard(current_user, year, questionnaire, lang, ttl)
+    data = statistics.figures(current_user, year, questionnaire, lang)
     return render_template(
         "regulator/dashboard.html",
         d=data,
-        questionnaires=services.questionnaire_choices(),
-        questionnaire_titles=statistics.questionnaire_titles(lang),
+        questionnaires=choices,
+        questionnaire_titles={k: (zh if lang == "zh" else en) for k, zh, en in choices},
         cqo_url=cqo_queue_url(),
     )

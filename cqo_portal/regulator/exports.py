@@ -134,7 +134,9 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
         .outerjoin(SectionScore, SectionScore.assessment_id == Assessment.id)
         .where(Assessment.status.in_(services.SUBMITTED))
     )
-    stmt = services.ordered(services._apply_filter(services.scoped(stmt, user), flt), flt)
+    stmt = services.ordered(
+        services._apply_filter(services.scoped_submissions(stmt, user), flt), flt
+    )
     result = db.session.execute(stmt.execution_options(yield_per=BATCH))
     for _id, group in groupby(result, key=lambda r: r[0]):
         rows = list(group)

@@ -216,6 +216,12 @@ def scoped(stmt: Select, user: User) -> Select:
     return scope_to_jurisdiction(stmt, user)
 
 
+def scoped_submissions(stmt: Select, user: User) -> Select:
+    """Restrict a statement on assessments to the user's jurisdiction by the assessments' own
+    copy of their enterprise's city (one index walks a city's submissions in list order)."""
+    return scope_to_jurisdiction(stmt, user, Assessment.city_code)
+
+
 def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
@@ -240,7 +246,7 @@ def submissions_query(user: User, flt: SubmissionFilter) -> Select:
         .options(contains_eager(Assessment.enterprise))
         .where(Assessment.status.in_(SUBMITTED))
     )
-    return _apply_filter(scoped(stmt, user), flt)
+    return _apply_filter(scoped_submissions(stmt, user), flt)
 
 
 def _range_operand(col: Any, flt: SubmissionFilter, key: str) -> Any:
@@ -255,9 +261,9 @@ def _range_operand(col: Any, flt: SubmissionFilter, key: str) -> Any:
 
 def _apply_filter(stmt: Select, flt: SubmissionFilter) -> Select:
     if flt.city:
-        stmt = stmt.where(Enterprise.city_code == flt.city)
+        stmt = stmt.where(Assessment.city_code == flt.city)
     if flt.industry:
-        stmt = stmt.where(Enterprise.industry_section == flt.industry)
+        stmt = stmt.where(Assessment.industry_section == flt.industry)
     if flt.questionnaire:
         stmt = stmt.where(Assessment.questionnaire_key == flt.questionnaire)
     if flt.status:
@@ -361,13 +367,13 @@ def list_submissions(user: User, flt: SubmissionFilter) -> Page:
 def count_submissions(user: User, flt: SubmissionFilter) -> int:
     stmt = select(func.count(Assessment.id)).join(Assessment.enterprise)
     stmt = stmt.where(Assessment.status.in_(SUBMITTED))
-    return db.session.scalar(_apply_filter(scoped(stmt, user), flt)) or 0
+    return db.session.scalar(_apply_filter(scoped_submissions(stmt, user), flt)) or 0
 
 
 def selected_ids(user: User, flt: SubmissionFilter, ids: list[int] | None, limit: int) -> list[int]:
     """Ids of the submissions to bundle: the chosen ones (only those in reach) or all matching."""
     stmt = select(Assessment.id).join(Assessment.enterprise)
-    stmt = scoped(stmt.where(Assessment.status.in_(SUBMITTED)), user)
+    stmt = scoped_submissions(stmt.where(Assessment.status.in_(SUBMITTED)), user)
     stmt = stmt.where(Assessment.id.in_(ids)) if ids is not None else _apply_filter(stmt, flt)
     return list(db.session.scalars(ordered(stmt, flt).limit(limit)))
 

@@ -85,16 +85,6 @@ def english(client):
     return client
 
 
-@pytest.fixture(autouse=True)
-def fresh_dashboard():
-    """Each story starts with no dashboard figures remembered from another story's data."""
-    from cqo_portal.regulator import statistics
-
-    statistics.clear_cache()
-    yield
-    statistics.clear_cache()
-
-
 @pytest.fixture
 def stored_pdf(db_session):
     """Store a ready report with stand-in bytes, so bundling tests need not render PDFs (slow)."""

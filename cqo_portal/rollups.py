@@ -88,9 +88,24 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 # --- contributions of given records, read from the database -----------------------------------
 
 
-def submission_contributions(conn: Connection, assessment_ids: Iterable[int]) -> Totals:
+def _locked(conn: Connection, stmt: Any, lock: Any) -> Any:
+    """On PostgreSQL, lock the rows about to change before reading what they contribute: a
+    concurrent transaction changing the same rows waits, then reads their committed state, so
+    the two differences add up. (SQLite lets one writer at a time.)"""
+    if lock is not None and conn.dialect.name == "postgresql":
+        return stmt.with_for_update(of=lock)
+    return stmt
+
+
+def submission_contributions(
+    conn: Connection, assessment_ids: Iterable[int], lock: bool = False
+) -> Totals:
     acc: Totals = {}
     for ids in _chunks(assessment_ids):
+        if lock:
+            conn.execute(
+                _locked(conn, select(Assessment.id).where(Assessment.id.in_(ids)), Assessment)
+            ).all()
         rows = conn.execute(
             select(
                 Enterprise.city_code,
@@ -134,9 +149,15 @@ def _cqo_count(status: CQOStatus) -> Any:
     )
 
 
-def enterprise_contributions(conn: Connection, enterprise_ids: Iterable[int]) -> Totals:
+def enterprise_contributions(
+    conn: Connection, enterprise_ids: Iterable[int], lock: bool = False
+) -> Totals:
     acc: Totals = {}
     for ids in _chunks(enterprise_ids):
+        if lock:
+            conn.execute(
+                _locked(conn, select(Enterprise.id).where(Enterprise.id.in_(ids)), Enterprise)
+            ).all()
         rows = conn.execute(
             select(
                 Enterprise.city_code,
@@ -227,8 +248,8 @@ def tracking(
     """Keep the totals right across writes that the ORM does not see (Core UPDATE/DELETE)."""
     a_ids, e_ids = set(assessment_ids), set(enterprise_ids)
     conn = session.connection()
-    before_s = submission_contributions(conn, a_ids)
-    before_e = enterprise_contributions(conn, e_ids)
+    before_s = submission_contributions(conn, a_ids, lock=True)
+    before_e = enterprise_contributions(conn, e_ids, lock=True)
     yield
     apply(
         conn,
@@ -333,8 +354,8 @@ def _before_flush(session: Session, ctx: Any, _instances: Any) -> None:
         a_ids,
         e_ids,
         pending,
-        submission_contributions(conn, a_ids),
-        enterprise_contributions(conn, e_ids),
+        submission_contributions(conn, a_ids, lock=True),
+        enterprise_contributions(conn, e_ids, lock=True),
     )
 
 

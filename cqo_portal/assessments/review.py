@@ -42,6 +42,8 @@ def review_submission(
     new_status = DECISIONS.get(decision)
     if new_status is None:
         raise ReviewError(_l("Choose to accept or to return the submission."))
+    # Two reviewers deciding at once: the second waits for the first, then sees its decision.
+    db.session.refresh(assessment, with_for_update=True)
     if not can_be_reviewed(assessment):
         raise ReviewError(_l("Only a submission awaiting review can be accepted or returned."))
     comment = (comment or "").strip()

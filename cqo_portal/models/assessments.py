@@ -96,12 +96,22 @@ class Assessment(db.Model):
             "enterprise_id",
         ),
         Index("ix_assessments_enterprise_status_percent", "enterprise_id", "status", "percent"),
-        # A city's submissions in list order (every city regulator's lists, the city filter):
-        # the other filters are checked on the same rows, without a join to enterprises.
-        Index("ix_assessments_city_submitted", "city_code", "submitted_at", "id"),
-        Index("ix_assessments_city_percent", "city_code", "percent", "id"),
-        # A city's review queue (status "submitted") by date; the data API's city pages by id.
-        Index("ix_assessments_city_status_submitted", "city_code", "status", "submitted_at", "id"),
+        # A city's submissions in list order (every city regulator's lists, the city filter),
+        # by date or by score, and its review queue (status "submitted"); the trailing columns
+        # let the other filters be checked on the index entries before any row is read.
+        Index(
+            "ix_assessments_city_submitted",
+            *("city_code", "submitted_at", "id", "status", "industry_section", "percent"),
+        ),
+        Index(
+            "ix_assessments_city_percent",
+            *("city_code", "percent", "id", "status", "industry_section"),
+        ),
+        Index(
+            "ix_assessments_city_status_submitted",
+            *("city_code", "status", "submitted_at", "id", "industry_section", "percent"),
+        ),
+        # The data API pages through a city's submissions by id.
         Index("ix_assessments_city_id", "city_code", "id"),
     )
 

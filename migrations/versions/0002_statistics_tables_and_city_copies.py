@@ -53,9 +53,9 @@ def upgrade():
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.alter_column('city_code', existing_type=sa.String(length=6), nullable=False)
         batch_op.alter_column('industry_section', existing_type=sa.String(length=1), nullable=False)
-        batch_op.create_index('ix_assessments_city_percent', ['city_code', 'percent', 'id'], unique=False)
-        batch_op.create_index('ix_assessments_city_submitted', ['city_code', 'submitted_at', 'id'], unique=False)
-        batch_op.create_index('ix_assessments_city_status_submitted', ['city_code', 'status', 'submitted_at', 'id'], unique=False)
+        batch_op.create_index('ix_assessments_city_percent', ['city_code', 'percent', 'id', 'status', 'industry_section'], unique=False)
+        batch_op.create_index('ix_assessments_city_submitted', ['city_code', 'submitted_at', 'id', 'status', 'industry_section', 'percent'], unique=False)
+        batch_op.create_index('ix_assessments_city_status_submitted', ['city_code', 'status', 'submitted_at', 'id', 'industry_section', 'percent'], unique=False)
         batch_op.create_index('ix_assessments_city_id', ['city_code', 'id'], unique=False)
     # ### end Alembic commands ###
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from collections import Counter
 
 import pytest
 
@@ -371,3 +372,52 @@ def test_charts_handle_empty_input():
         charts.line_chart([], {}, empty_message="暂无数据"),
     ):
         assert "暂无数据" in "".join(parse_svg(svg).itertext())
+
+
+# --- each question's text printed once (issue #6: render time grows with the boxes laid out) ------
+
+
+def _questions_ctx(ctx: dict) -> dict:
+    """``ctx`` turned into a maturity questionnaire: each section page lists its questions."""
+    import copy
+
+    ctx = copy.deepcopy(ctx)
+    by_title = {g["section_title"]: g["questions"] for g in ctx["answers"]}
+    for sec in ctx["sections"]:
+        sec["items"] = []
+        sec["questions"] = by_title.get(sec["title"], [])
+    return ctx
+
+
+def test_questions_on_section_pages_are_referenced_by_number_elsewhere(pdf_app, zh_ctx):
+    ctx = _questions_ctx(zh_ctx)
+    questions = [q for g in ctx["answers"] for q in g["questions"]]
+    ctx["plan"] = [
+        {
+            **ctx["plan"][0],
+            "section_title": ctx["answers"][1]["section_title"],
+            "question": ctx["answers"][1]["questions"][0]["text"],
+        }
+    ]
+    with pdf_app.app_context():
+        html = report_pdf.render_html(ctx)
+    # once on its section page (the fixture repeats some texts; the summary names its top three)
+    expected = Counter(q["text"] for q in questions)
+    summary = Counter(p["title"] for p in ctx["priorities"])
+    for text, count in expected.items():
+        count += summary[text]
+        assert html.count(text) == count, text
+    number = ctx["answers"][1]["questions"][0]["number"]
+    assert f"{ctx['answers'][1]['section_title']} · 第 {number} 题" in html  # the plan step
+    assert ctx["plan"][0]["suggestion"] in html
+    assert "题目全文见各分项评价页" in html
+    assert "listed" not in questions[0] and "number" not in ctx["plan"][0]  # ctx left untouched
+
+
+def test_band_questionnaire_keeps_question_text_in_appendix_and_plan(pdf_app, zh_ctx):
+    with pdf_app.app_context():
+        html = report_pdf.render_html(zh_ctx)  # sections list items, not questions
+    for q in (q for g in zh_ctx["answers"] for q in g["questions"]):
+        assert q["text"] in html
+    assert zh_ctx["plan"][0]["question"] in html
+    assert "题目全文见各分项评价页" not in html

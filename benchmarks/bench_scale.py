@@ -236,6 +236,7 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--sizes", default="1000,100000", help="target submissions per database")
     ap.add_argument("--requests", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3, help="timing rounds per size (median)")
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/cqo_bench")
     ap.add_argument("--reuse", action="store_true", help="keep a database that is already seeded")
     ap.add_argument("--no-export", action="store_true")
@@ -266,30 +267,56 @@ def main() -> None:
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     for backend in args.backends.split(","):
+        urls: dict[int, str] = {}
+        infos: dict[int, dict] = {}
         for size in sizes:
-            url = database_url(backend, size, args.pg_url)
+            url = urls[size] = database_url(backend, size, args.pg_url)
             present = submission_count(backend, url) if args.reuse else None
             print(f"== {backend} {_label(size)}: {url}", flush=True)
-            info: dict = {}
+            info = infos[size] = {}
             if present and present >= size * 0.9:
                 print(f"   reusing {present:,} submissions", flush=True)
             else:
                 info.update(seed(backend, url, size))
                 print(f"   seeded in {info['seed_s']:.0f} s", flush=True)
             info["submissions"] = submission_count(backend, url)
-            if args.seed_only:
-                continue
-            info["timings"] = _child("timings", url, args.requests)
+        if args.seed_only:
+            continue
+        # The sizes take turns, --rounds times, and each figure is the median of the rounds:
+        # a shared machine's slow minute then lands on both sizes instead of on one of them.
+        rounds: dict[int, list[dict]] = {size: [] for size in sizes}
+        for n in range(args.rounds):
+            for size in sizes:
+                print(f"   round {n + 1}/{args.rounds}: {backend} {_label(size)}", flush=True)
+                rounds[size].append(_child("timings", urls[size], args.requests))
+        for size in sizes:
+            info = infos[size]
+            info["timings"] = _median_of_rounds(rounds[size])
+            info["rounds"] = args.rounds
             if not args.no_export:
-                info["export"] = _child("export", url, args.requests)
+                info["export"] = _child("export", urls[size], args.requests)
             results[(backend, size)] = info
             print(json.dumps(info), flush=True)
             stored.write_text(json.dumps({f"{b}:{s}": v for (b, s), v in results.items()}))
     report(results, args.requests)
 
 
+def _median_of_rounds(rounds: list[dict]) -> dict:
+    out = {}
+    for label in rounds[0]:
+        out[label] = {
+            "status": rounds[0][label]["status"],
+            "p50": statistics.median(r[label]["p50"] for r in rounds),
+            "p95": statistics.median(r[label]["p95"] for r in rounds),
+        }
+    return out
+
+
 def report(results: dict, requests: int) -> None:
-    print(f"\np50 / p95 in ms over {requests} requests (Flask test client, provincial regulator)")
+    print(
+        f"\np50 / p95 in ms over {requests} requests, median of the rounds "
+        "(Flask test client, provincial regulator)"
+    )
     keys = sorted(results)
     head = f"{'':28}" + "".join(
         f"{b + ' ' + _label(s) + ' (' + format(results[(b, s)]['submissions'] or 0, ',') + ')':>30}"

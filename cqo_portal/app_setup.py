@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sqlite3
 import time
 from typing import Any
 
+from babel import dates as babel_dates
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, abort, g, render_template, request, session
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -288,14 +291,25 @@ def register_template_helpers(app: Flask) -> None:
     def dt(value, fmt: str = "medium"):
         if value is None:
             return ""
+        if fmt in _DATETIME_STYLES:  # lists show dozens: skip flask-babel's per-call lookups
+            locale, tz = get_locale(), get_timezone()
+            return babel_dates.format_datetime(value, fmt, tzinfo=tz, locale=locale)
         return format_datetime(value, fmt)
 
     @app.template_filter("num")
     def num(value, digits: int = 1):
         if value is None:
             return "—"
-        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return format_decimal(value, format=pattern)
+        return _number_pattern(digits).apply(value, get_locale() or "zh")
+
+
+_DATETIME_STYLES = frozenset({"short", "medium", "long", "full"})
+
+
+@functools.lru_cache(maxsize=8)
+def _number_pattern(digits: int) -> NumberPattern:
+    """Grouped thousands and `digits` decimals, parsed once (Babel re-parses it on each call)."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits > 0 else ""))
 
 
 def register_commands(app: Flask) -> None:

@@ -45,6 +45,9 @@ TIMED = [
     ("list filtered, by score", "/regulator/submissions?city=440300&sort=-score&score_max=80"),
     ("dashboard, every year", "/regulator/?year=all"),
     ("API statistics, one year", "/api/v1/statistics?cycle_year=2025&questionnaire=cqo-qms"),
+    ("enterprises list", "/regulator/enterprises"),
+    ("enterprises list, filtered", "/regulator/enterprises?city=440300&industry=C"),
+    ("CQO registrations, waiting", "/regulator/cqo?status=submitted"),
 ]
 EXPORT = "/regulator/submissions.csv"
 

@@ -230,7 +230,7 @@ def document() -> dict[str, Any]:
             "computed_at": {
                 "type": "string",
                 "format": "date-time",
-                "description": "When the figures were computed; they are reused up to a minute.",
+                "description": "When the figures were read (they are always current).",
             },
             "filters": _obj(
                 {"questionnaire": _nullable("string"), "cycle_year": _nullable("integer")}

@@ -26,7 +26,12 @@ class SizeClass(enum.StrEnum):
 
 class Enterprise(db.Model):
     __tablename__ = "enterprises"
-    __table_args__ = (Index("ix_enterprises_city_industry", "city_code", "industry_section"),)
+    __table_args__ = (
+        Index("ix_enterprises_city_industry", "city_code", "industry_section"),
+        # The regulator's enterprise list, by name within a city (and industry), in page order.
+        Index("ix_enterprises_city_name", "city_code", "name", "id"),
+        Index("ix_enterprises_city_industry_name", "city_code", "industry_section", "name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)

@@ -16,10 +16,12 @@ CPU (process time), since a shared machine's load inflates wall-clock.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -79,7 +81,9 @@ def child_report(key: str, lang: str) -> dict:
 
     import pypdf
 
-    tmp = Path(tempfile.mkdtemp(prefix="cqo-bench-"))
+    # Its own prefix (not the data benchmarks' cqo-bench-*), removed when the child exits.
+    tmp = Path(tempfile.mkdtemp(prefix="cqo-pdf-bench-"))
+    atexit.register(shutil.rmtree, tmp, True)
     os.environ["CQO_INSTANCE_PATH"] = str(tmp)
     sys.path.insert(0, str(REPO_ROOT))
     from cqo_portal import create_app
@@ -241,7 +245,8 @@ def main() -> None:
         )
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(
-        "\nfirst = first render in a fresh process (fonts + stylesheet loaded); warm = later "
+        "\nfirst = first render in a fresh process (fonts + stylesheet loaded; the compiled "
+        "template comes from Jinja's bytecode cache once one process has rendered); warm = later "
         "renders; x = wall-clock ratio to the one-paragraph baseline; cpu = process time; peak "
         f"RSS = VmHWM after the first render (render +MB: its growth during that render); downloads = median of {DOWNLOADS} GETs through "
         "the Flask test client."

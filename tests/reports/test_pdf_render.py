@@ -421,3 +421,42 @@ def test_band_questionnaire_keeps_question_text_in_appendix_and_plan(pdf_app, zh
         assert q["text"] in html
     assert zh_ctx["plan"][0]["question"] in html
     assert "题目全文见各分项评价页" not in html
+
+
+def test_section_pages_show_each_answer_and_the_plan_is_ranked_with_gains(pdf_app, zh_ctx):
+    """Section pages list every question with the level chosen and its points; the plan gives
+    rank, gain and suggestion for every step, highest gain first (one paragraph per row)."""
+    ctx = _questions_ctx(zh_ctx)
+    with pdf_app.app_context():
+        data = report_pdf.render_report_pdf(ctx)
+    pages = [squash(t) for t in page_texts(data)]
+    count = len(ctx["sections"])
+    for index, section in enumerate(ctx["sections"], start=1):
+        page = next(p for p in pages if f"分项评价·{index}/{count}{squash(section['title'])}" in p)
+        for q in section["questions"]:
+            assert f"{q['number']}{squash(q['text'])}" in page
+            if q["na"]:
+                assert f"{squash(q['text'])}不适用·—" in page
+            else:
+                points = f"{q['points']:g}/{q['max_points']:g}分"
+                assert f"{squash(q['text'])}{squash(q['answer'])}·{points}" in page
+    text = "".join(pages)
+    plan = text[text.index("以下改进事项按可提升分值") : text.index("下表逐题列出")]
+    steps = re.findall(r"(?<![\d.])(\d+)\+([\d.]+)分", plan)
+    assert [int(rank) for rank, _ in steps] == list(range(1, len(ctx["plan"]) + 1))
+    gains = [float(gain) for _, gain in steps]
+    assert gains == [p["recoverable_points"] for p in ctx["plan"]] == sorted(gains, reverse=True)
+    for step in ctx["plan"]:
+        assert squash(step["suggestion"]) in plan
+    total = sum(p["recoverable_points"] for p in ctx["plan"])
+    assert f"合计可提升分值+{total:g}分" in plan
+
+
+def test_warm_up_loads_fonts_stylesheet_and_template(pdf_app, zh_ctx):
+    with pdf_app.app_context():
+        report_pdf.warm_up()
+        assert report_pdf._font_config is not None
+        assert report_pdf._stylesheets
+        assert report_pdf._report_template() is report_pdf._report_template()  # compiled once
+        html = report_pdf.render_html(zh_ctx)
+    assert squash(zh_ctx["enterprise"]["name"]) in squash(html)

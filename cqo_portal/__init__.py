@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the portal: configuration, extensions, blueprints, error handlers, commands."""
-    instance = Path(os.environ.get("CQO_INSTANCE_PATH") or REPO_ROOT / "instance")
+    instance = Path(os.environ.get("CQO_INSTANCE_PATH") or REPO_ROOT / "instance").resolve()
     app = Flask(
         __name__,
         template_folder=str(REPO_ROOT / "templates"),

@@ -243,7 +243,16 @@ def submissions_query(user: User, flt: SubmissionFilter) -> Select:
     stmt = (
         select(Assessment)
         .join(Assessment.enterprise)
-        .options(contains_eager(Assessment.enterprise))
+        # The list shows the enterprise's name, code, city and industry: load only those.
+        .options(
+            contains_eager(Assessment.enterprise).load_only(
+                Enterprise.id,
+                Enterprise.name,
+                Enterprise.uscc,
+                Enterprise.city_code,
+                Enterprise.industry_section,
+            )
+        )
         .where(Assessment.status.in_(SUBMITTED))
     )
     return _apply_filter(scoped_submissions(stmt, user), flt)

@@ -12,7 +12,7 @@ from typing import Any
 from babel import dates as babel_dates
 from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask, abort, g, render_template, request, session
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -291,19 +291,15 @@ def register_template_helpers(app: Flask) -> None:
     def dt(value, fmt: str = "medium"):
         if value is None:
             return ""
-        if fmt in _DATETIME_STYLES:  # lists show dozens: skip flask-babel's per-call lookups
-            locale, tz = get_locale(), get_timezone()
-            return babel_dates.format_datetime(value, fmt, tzinfo=tz, locale=locale)
-        return format_datetime(value, fmt)
+        # Babel directly, with the request's locale and time zone: lists show dozens of dates
+        # and flask-babel's wrapper repeats its lookups on every call.
+        return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(), locale=get_locale())
 
     @app.template_filter("num")
     def num(value, digits: int = 1):
         if value is None:
             return "—"
         return _number_pattern(digits).apply(value, get_locale() or "zh")
-
-
-_DATETIME_STYLES = frozenset({"short", "medium", "long", "full"})
 
 
 @functools.lru_cache(maxsize=8)

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import get_history, set_committed_value
 
 from cqo_portal.models import (
+    SUBMITTED_STATUSES,
     Assessment,
-    AssessmentStatus,
     CQORegistration,
     CQOStatus,
     Enterprise,
@@ -33,7 +33,6 @@ from cqo_portal.models import (
 )
 
 STATUS, BAND, INDUSTRY, SECTION = "status", "band", "industry", "section"
-SUBMITTED = (AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED, AssessmentStatus.RETURNED)
 BAND_WIDTH = 10
 TOP_BAND = 100 // BAND_WIDTH - 1  # 100% joins the top band
 NO_SCORE_BAND = -1
@@ -116,7 +115,7 @@ def submission_contributions(
                 Assessment.percent,
             )
             .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
-            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED))
+            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED_STATUSES))
         )
         for city, industry, key, year, status, percent in rows:
             one = (1, 0 if percent is None else 1, percent or 0.0)
@@ -133,7 +132,7 @@ def submission_contributions(
             )
             .join(Assessment, Assessment.id == SectionScore.assessment_id)
             .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
-            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED))
+            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED_STATUSES))
         )
         for city, key, year, section, percent in sections:
             _add(acc, (SECTION, city, key, year, section), 1, 1, percent or 0.0)
@@ -251,6 +250,11 @@ def tracking(
     before_s = submission_contributions(conn, a_ids, lock=True)
     before_e = enterprise_contributions(conn, e_ids, lock=True)
     yield
+    _settle(conn, a_ids, e_ids, before_s, before_e)
+
+
+def _settle(conn: Connection, a_ids: set[int], e_ids: set[int], before_s: Totals, before_e: Totals):
+    """Add to the totals what these records contribute now minus what they did before."""
     apply(
         conn,
         _difference(before_s, submission_contributions(conn, a_ids)),
@@ -375,11 +379,7 @@ def _after_flush(session: Session, ctx: Any) -> None:
             e_ids.add(obj.id)
         elif isinstance(obj, CQORegistration):
             e_ids.add(obj.enterprise_id)
-    apply(
-        conn,
-        _difference(before_s, submission_contributions(conn, a_ids)),
-        _difference(before_e, enterprise_contributions(conn, e_ids)),
-    )
+    _settle(conn, a_ids, e_ids, before_s, before_e)
 
 
 def install() -> None:
@@ -402,7 +402,7 @@ def expected(conn: Connection) -> tuple[Totals, Totals]:
         select()
         .select_from(Assessment)
         .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
-        .where(Assessment.status.in_(SUBMITTED))
+        .where(Assessment.status.in_(SUBMITTED_STATUSES))
     )
     dims = {
         STATUS: Assessment.status,

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from cqo_portal.assessments.services import questionnaire_of
-from cqo_portal.authz import visible_city_codes
+from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.extensions import db
 from cqo_portal.models import (
+    SUBMITTED_STATUSES,
     AssessmentStatus,
     EnterpriseStat,
     QuestionnaireVersion,
@@ -26,7 +27,7 @@ from cqo_portal.models import (
 )
 from cqo_portal.models.base import utcnow
 from cqo_portal.reference import industry_label, region_label
-from cqo_portal.rollups import BAND, BAND_WIDTH, INDUSTRY, SECTION, STATUS, SUBMITTED, TOP_BAND
+from cqo_portal.rollups import BAND, BAND_WIDTH, INDUSTRY, SECTION, STATUS, TOP_BAND
 
 WEAKEST = 5
 
@@ -51,11 +52,6 @@ class Figures:
     computed_at: datetime
 
 
-def _scoped(stmt: Any, column: Any, user: User) -> Any:
-    cities = visible_city_codes(user)
-    return stmt if cities is None else stmt.where(column.in_(sorted(cities)))
-
-
 def _sums(
     user: User, kind: str, year: int | None, questionnaire: str, *group: Any
 ) -> list[tuple[Any, ...]]:
@@ -68,7 +64,7 @@ def _sums(
         stmt = stmt.where(t.cycle_year == year)
     if questionnaire:
         stmt = stmt.where(t.questionnaire_key == questionnaire)
-    stmt = _scoped(stmt, t.city_code, user).group_by(*group)
+    stmt = scope_to_jurisdiction(stmt, user, t.city_code).group_by(*group)
     rows = db.session.execute(stmt.having(func.sum(t.n) != 0)).all()
     return [(*r[:-3], int(r[-3] or 0), int(r[-2] or 0), float(r[-1] or 0.0)) for r in rows]
 
@@ -121,7 +117,7 @@ def figures(
             acc[0] += n
             acc[1] += scored
             acc[2] += total
-    by_status = [(s.value, status_counts.get(s.value, 0)) for s in SUBMITTED]
+    by_status = [(s.value, status_counts.get(s.value, 0)) for s in SUBMITTED_STATUSES]
     trend = [
         {"year": y, "count": int(n), "average": _average(total, int(scored)) or 0.0}
         for y, (n, scored, total) in sorted(by_year.items())
@@ -176,10 +172,8 @@ def figures(
             "waiting": waiting_cqo,
         }
         for c, total, with_cqo, waiting_cqo in db.session.execute(
-            _scoped(
-                select(e.city_code, e.enterprises, e.with_cqo, e.cqo_submitted),
-                e.city_code,
-                user,
+            scope_to_jurisdiction(
+                select(e.city_code, e.enterprises, e.with_cqo, e.cqo_submitted), user, e.city_code
             ).order_by(e.city_code)
         )
     ]

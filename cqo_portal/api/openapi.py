@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cqo_portal.models import SUBMITTED_STATUSES
 from cqo_portal.reference import cities, industries
 
 PREFIX = "/api/v1"
@@ -175,7 +176,7 @@ def document() -> dict[str, Any]:
                 "questionnaire": {"type": "string"},
                 "questionnaire_version": {"type": "string"},
                 "cycle_year": {"type": "integer"},
-                "status": {"type": "string", "enum": ["submitted", "accepted", "returned"]},
+                "status": {"type": "string", "enum": [s.value for s in SUBMITTED_STATUSES]},
                 "submitted_at": timestamp,
                 "reviewed_at": timestamp,
                 "total_points": _nullable("number"),
@@ -331,7 +332,7 @@ def document() -> dict[str, Any]:
                     _param("questionnaire", key, "Questionnaire key, e.g. cqo-qms."),
                     _param(
                         "status",
-                        {"type": "string", "enum": ["submitted", "accepted", "returned"]},
+                        {"type": "string", "enum": [s.value for s in SUBMITTED_STATUSES]},
                         "Review status.",
                     ),
                     _param(

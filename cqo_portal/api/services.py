@@ -23,8 +23,8 @@ from cqo_portal.assessments.services import questionnaire_of
 from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.extensions import db
 from cqo_portal.models import (
+    SUBMITTED_STATUSES,
     Assessment,
-    AssessmentStatus,
     CQORegistration,
     CQOStatus,
     Enterprise,
@@ -38,7 +38,6 @@ from cqo_portal.statistics import figures as jurisdiction_figures
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 MAX_ID = 2**31 - 1
-SUBMITTED = (AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED, AssessmentStatus.RETURNED)
 # Drafts are the enterprise's own business: the API shows filed registrations only.
 CQO_VISIBLE = (CQOStatus.SUBMITTED, CQOStatus.APPROVED, CQOStatus.RETURNED, CQOStatus.SUPERSEDED)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
@@ -339,7 +338,7 @@ def _submission_select() -> Select:
         )
         .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
         .join(QuestionnaireVersion, Assessment.questionnaire_version_id == QuestionnaireVersion.id)
-        .where(Assessment.status.in_(SUBMITTED))
+        .where(Assessment.status.in_(SUBMITTED_STATUSES))
     )
 
 
@@ -372,13 +371,15 @@ def list_submissions(user: User, args: MultiDict) -> Page:
     city = _choice(args, "city", tuple(cities()))
     industry = _choice(args, "industry", tuple(industries()))
     questionnaire = _key(args, "questionnaire")
-    status = _choice(args, "status", tuple(s.value for s in SUBMITTED))
+    status = _choice(args, "status", tuple(s.value for s in SUBMITTED_STATUSES))
     min_score, max_score = _score(args, "min_score"), _score(args, "max_score")
     after, before = _moment(args, "submitted_after"), _moment(args, "submitted_before")
     # The enterprise's city and industry as copied onto its assessments: no join, and the
     # (city, submitted_at, id) index serves a city's list in order.
     stmt = scope_to_jurisdiction(
-        select(Assessment.id).where(Assessment.status.in_(SUBMITTED)), user, Assessment.city_code
+        select(Assessment.id).where(Assessment.status.in_(SUBMITTED_STATUSES)),
+        user,
+        Assessment.city_code,
     )
     if city:
         stmt = stmt.where(Assessment.city_code == city)
@@ -414,7 +415,7 @@ def list_submissions(user: User, args: MultiDict) -> Page:
 def get_submission(assessment_id: int) -> dict[str, Any] | None:
     """One submitted assessment with its per-section scores; None when absent or a draft."""
     assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None or assessment.status not in SUBMITTED:
+    if assessment is None or assessment.status not in SUBMITTED_STATUSES:
         return None
     authz.require("assessment.view", assessment)
     row = db.session.execute(_submission_select().where(Assessment.id == assessment.id)).one()

@@ -2,6 +2,7 @@
 
 from cqo_portal.models.accounts import ApiToken, Role, User
 from cqo_portal.models.assessments import (
+    SUBMITTED_STATUSES,
     Assessment,
     AssessmentAnswer,
     AssessmentStatus,
@@ -35,6 +36,7 @@ __all__ = [
     "Report",
     "ReportStatus",
     "Role",
+    "SUBMITTED_STATUSES",
     "SectionScore",
     "SubmissionStat",
     "User",

@@ -72,6 +72,14 @@ class AssessmentStatus(enum.StrEnum):
     RETURNED = "returned"
 
 
+# Handed in to the bureau (not a draft): what regulators list, count and export.
+SUBMITTED_STATUSES = (
+    AssessmentStatus.SUBMITTED,
+    AssessmentStatus.ACCEPTED,
+    AssessmentStatus.RETURNED,
+)
+
+
 class Assessment(db.Model):
     """One enterprise's answers to one questionnaire version in one cycle.
 

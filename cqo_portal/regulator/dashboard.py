@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
@@ -12,16 +12,6 @@ from cqo_portal.regulator import bp, services
 
 def _lang() -> str:
     return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
-
-
-def cqo_queue_url() -> str | None:
-    """The CQO registration review list, when that part of the workspace is installed."""
-    from flask import url_for
-
-    for endpoint in ("regulator.cqo_registrations", "regulator.cqo_list", "regulator.cqos"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, status="submitted")
-    return None
 
 
 @bp.route("/")
@@ -46,5 +36,4 @@ def dashboard():
         d=data,
         questionnaires=choices,
         questionnaire_titles={k: (zh if lang == "zh" else en) for k, zh, en in choices},
-        cqo_url=cqo_queue_url(),
     )

@@ -22,7 +22,14 @@ from sqlalchemy import select
 
 from cqo_portal.assessments.services import questionnaire_of
 from cqo_portal.extensions import db
-from cqo_portal.models import Assessment, Enterprise, QuestionnaireVersion, SectionScore, User
+from cqo_portal.models import (
+    SUBMITTED_STATUSES,
+    Assessment,
+    Enterprise,
+    QuestionnaireVersion,
+    SectionScore,
+    User,
+)
 from cqo_portal.reference import industry_label, region_label
 from cqo_portal.regulator import services
 from cqo_portal.regulator.services import SubmissionFilter
@@ -132,7 +139,7 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
         .join(Assessment.enterprise)
         .join(Assessment.questionnaire)
         .outerjoin(SectionScore, SectionScore.assessment_id == Assessment.id)
-        .where(Assessment.status.in_(services.SUBMITTED))
+        .where(Assessment.status.in_(SUBMITTED_STATUSES))
     )
     stmt = services.ordered(
         services._apply_filter(services.scoped_submissions(stmt, user), flt), flt

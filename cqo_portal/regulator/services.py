@@ -20,6 +20,7 @@ from cqo_portal.authz import scope_to_jurisdiction, visible_city_codes
 from cqo_portal.core.scoring import GBT_TOTAL_READINGS, MATURITY_LEVELS
 from cqo_portal.extensions import db
 from cqo_portal.models import (
+    SUBMITTED_STATUSES,
     Assessment,
     AssessmentStatus,
     CQORegistration,
@@ -34,7 +35,6 @@ from cqo_portal.models.enterprises import SizeClass
 from cqo_portal.reference import cities, industries
 
 PAGE_SIZE = 50
-SUBMITTED = (AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED, AssessmentStatus.RETURNED)
 
 # sort name -> (column key, descending)
 SUBMISSION_SORTS: dict[str, tuple[str, bool]] = {
@@ -135,7 +135,7 @@ class SubmissionFilter:
                 notes.append(_l("Unknown questionnaire ignored."))
         status = take("status")
         if status:
-            if status in {s.value for s in SUBMITTED}:
+            if status in {s.value for s in SUBMITTED_STATUSES}:
                 flt.status = status
             else:
                 notes.append(_l("Unknown status ignored."))
@@ -253,7 +253,7 @@ def submissions_query(user: User, flt: SubmissionFilter) -> Select:
                 Enterprise.industry_section,
             )
         )
-        .where(Assessment.status.in_(SUBMITTED))
+        .where(Assessment.status.in_(SUBMITTED_STATUSES))
     )
     return _apply_filter(scoped_submissions(stmt, user), flt)
 
@@ -375,14 +375,14 @@ def list_submissions(user: User, flt: SubmissionFilter) -> Page:
 
 def count_submissions(user: User, flt: SubmissionFilter) -> int:
     stmt = select(func.count(Assessment.id)).join(Assessment.enterprise)
-    stmt = stmt.where(Assessment.status.in_(SUBMITTED))
+    stmt = stmt.where(Assessment.status.in_(SUBMITTED_STATUSES))
     return db.session.scalar(_apply_filter(scoped_submissions(stmt, user), flt)) or 0
 
 
 def selected_ids(user: User, flt: SubmissionFilter, ids: list[int] | None, limit: int) -> list[int]:
     """Ids of the submissions to bundle: the chosen ones (only those in reach) or all matching."""
     stmt = select(Assessment.id).join(Assessment.enterprise)
-    stmt = scoped_submissions(stmt.where(Assessment.status.in_(SUBMITTED)), user)
+    stmt = scoped_submissions(stmt.where(Assessment.status.in_(SUBMITTED_STATUSES)), user)
     stmt = stmt.where(Assessment.id.in_(ids)) if ids is not None else _apply_filter(stmt, flt)
     return list(db.session.scalars(ordered(stmt, flt).limit(limit)))
 
@@ -417,7 +417,7 @@ def enterprise_history(ent: Enterprise) -> list[Assessment]:
             select(Assessment)
             .join(Assessment.questionnaire)
             .options(contains_eager(Assessment.questionnaire))
-            .where(Assessment.enterprise_id == ent.id, Assessment.status.in_(SUBMITTED))
+            .where(Assessment.enterprise_id == ent.id, Assessment.status.in_(SUBMITTED_STATUSES))
             .order_by(Assessment.submitted_at.desc(), Assessment.id.desc())
         )
     )
@@ -518,13 +518,13 @@ def list_enterprises(user: User, flt: EnterpriseFilter) -> Page:
     )
     sub_count = (
         select(func.count(Assessment.id))
-        .where(Assessment.enterprise_id == Enterprise.id, Assessment.status.in_(SUBMITTED))
+        .where(Assessment.enterprise_id == Enterprise.id, Assessment.status.in_(SUBMITTED_STATUSES))
         .correlate(Enterprise)
         .scalar_subquery()
     )
     last_at = (
         select(func.max(Assessment.submitted_at))
-        .where(Assessment.enterprise_id == Enterprise.id, Assessment.status.in_(SUBMITTED))
+        .where(Assessment.enterprise_id == Enterprise.id, Assessment.status.in_(SUBMITTED_STATUSES))
         .correlate(Enterprise)
         .scalar_subquery()
     )

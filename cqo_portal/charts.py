@@ -288,9 +288,11 @@ def bar_chart(
     series_label: str = "",
     reference_label: str = "",
     empty_message: str = "No data",
+    value_weight: str | None = "bold",
 ) -> str:
     """Horizontal bars, one row per label, with an optional reference tick per row (e.g. the
-    peer median). Values are clamped to 0..``max_value``; None draws no bar and prints "–"."""
+    peer median). Values are clamped to 0..``max_value``; None draws no bar and prints "–".
+    ``value_weight`` is the values' font weight (None: the font's own weight)."""
     n = len(labels)
     if n == 0:
         return _empty(width, 80, title, empty_message)
@@ -361,7 +363,7 @@ def bar_chart(
                     size=9.5,
                     anchor="end",
                     fill=INK,
-                    weight="bold",
+                    weight=value_weight,
                 )
             )
         ref = _clamp(reference[i], 0, max_value) if i < len(reference) else None

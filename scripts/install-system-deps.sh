@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the portal needs beyond Python: a CJK font and HarfBuzz's subsetter for fast,
-# small PDFs (WeasyPrint), poppler-utils to check PDFs in tests, chromium for browser tests.
+# Debian packages the portal needs beyond Python: venv support for Debian's own python3 (built
+# with PGO and LTO, the Makefile prefers it), a CJK font and HarfBuzz's subsetter for fast, small
+# PDFs (WeasyPrint), poppler-utils to check PDFs in tests, chromium for browser tests.
 # Installs what is missing when run as root; otherwise says what to install.
 set -euo pipefail
-PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei poppler-utils)
+PKGS=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei poppler-utils)
 if [[ "${CQO_BROWSER_TESTS:-1}" != "0" ]]; then PKGS+=(chromium); fi
 missing=()
 for p in "${PKGS[@]}"; do

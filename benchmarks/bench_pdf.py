@@ -206,9 +206,16 @@ def main() -> None:
         return statistics.median(r[key] for r in results[kind])
 
     base = {k: med("minimal", k) for k in ("first_s", "warm_s", "first_cpu_s", "warm_cpu_s")}
+    import platform
+
+    import weasyprint
+
     print(
         f"PDF report benchmark: {args.questionnaire}, {args.runs} fresh processes per document, "
         f"medians; load average {load_start:.1f} at the start on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"Python {platform.python_version()} ({sys.base_prefix}), WeasyPrint {weasyprint.__version__}"
     )
     header = (
         f"{'document':<26}{'pages':>6}{'first s':>9}{'(cpu)':>7}{'warm s':>8}{'(cpu)':>7}"

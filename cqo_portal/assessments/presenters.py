@@ -164,6 +164,7 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
         "sections": sections,
         "plan": [
             {
+                "question_id": p.question_id,
                 "section_title": p.section_title.get(lang),
                 "clause": p.clause,
                 "question": p.question_text.get(lang),

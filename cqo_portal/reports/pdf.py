@@ -233,32 +233,27 @@ def _cross_referenced(ctx: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``ctx`` in which every question's full text is printed once.
 
     Questions listed on their section page are marked ``listed``: the appendix then shows them by
-    number and clause, and a plan step on such a question gives its number instead of repeating
-    the text (``number``). Questions not on a section page (band questionnaires list items
-    there) keep their text in the appendix and the plan. Repeating each question three times
-    made the report a third longer and its render proportionally slower.
+    number and clause, and a plan step on such a question (matched by ``question_id``) gives its
+    number instead of repeating the text (``number``). Questions not on a section page (band
+    questionnaires list items there) keep their text in the appendix and the plan. Repeating
+    each question three times made the report a third longer and its render proportionally
+    slower.
     """
-    listed: set[tuple[str, str]] = set()
+    listed: set[str] = set()
     for sec in ctx.get("sections") or []:
         if not sec.get("items"):
-            for q in sec.get("questions") or []:
-                listed.add((str(sec.get("title")), str(q.get("text"))))
-    numbers: dict[tuple[str, str], str] = {}
+            listed.update(str(q.get("id")) for q in sec.get("questions") or [] if q.get("id"))
+    numbers: dict[str, str] = {}
     answers = []
     for group in ctx.get("answers") or []:
-        title = str(group.get("section_title"))
         questions = []
         for q in group.get("questions") or []:
-            key = (title, str(q.get("text")))
-            is_listed = key in listed
+            is_listed = str(q.get("id")) in listed
             if is_listed and q.get("number"):
-                numbers[key] = str(q["number"])
+                numbers[str(q["id"])] = str(q["number"])
             questions.append({**q, "listed": is_listed})
         answers.append({**group, "questions": questions})
-    plan = [
-        {**p, "number": numbers.get((str(p.get("section_title")), str(p.get("question"))))}
-        for p in ctx.get("plan") or []
-    ]
+    plan = [{**p, "number": numbers.get(str(p.get("question_id")))} for p in ctx.get("plan") or []]
     every = all(q["listed"] for group in answers for q in group["questions"])
     return {**ctx, "answers": answers, "plan": plan, "all_questions_listed": every}
 

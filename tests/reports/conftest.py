@@ -274,6 +274,7 @@ def build_report_ctx(lang: str = "zh", *, n_answers: int = 60) -> dict:
             evidence = EVIDENCE[(s_index + q) % len(EVIDENCE)]
             questions.append(
                 {
+                    "id": f"s{s_index}q{q}",
                     "number": f"{s_index + 3}.{q + 1}",
                     "text": f"{pick(item)}：{stem[0]}" if zh else f"{pick(item)}: {stem[1]}",
                     "answer": "" if na else pick(LEVELS[level]),
@@ -293,6 +294,7 @@ def build_report_ctx(lang: str = "zh", *, n_answers: int = 60) -> dict:
             if not na and level < 4 and len(plan) < 14:
                 plan.append(
                     {
+                        "question_id": questions[-1]["id"],
                         "section_title": title,
                         "clause": f"GB/T 19001-2016 {s_index + 3}.{q + 1}",
                         "question": questions[-1]["text"],

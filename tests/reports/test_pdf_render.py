@@ -412,6 +412,7 @@ def test_questions_on_section_pages_are_referenced_by_number_elsewhere(pdf_app, 
     ctx["plan"] = [
         {
             **ctx["plan"][0],
+            "question_id": ctx["answers"][1]["questions"][0]["id"],
             "section_title": ctx["answers"][1]["section_title"],
             "question": ctx["answers"][1]["questions"][0]["text"],
         }
@@ -429,6 +430,26 @@ def test_questions_on_section_pages_are_referenced_by_number_elsewhere(pdf_app, 
     assert ctx["plan"][0]["suggestion"] in html
     assert "题目全文见各分项评价页" in html
     assert "listed" not in questions[0] and "number" not in ctx["plan"][0]  # ctx left untouched
+
+
+def test_plan_step_is_numbered_by_its_question_id_even_when_texts_repeat(pdf_app, zh_ctx):
+    """Two questions of one section with the same wording: the step names the one it is for."""
+    ctx = _questions_ctx(zh_ctx)
+    group = ctx["answers"][2]
+    first, second = group["questions"][0], group["questions"][1]
+    second["text"] = first["text"]
+    ctx["plan"] = [
+        {
+            **ctx["plan"][0],
+            "question_id": first["id"],
+            "section_title": group["section_title"],
+            "question": first["text"],
+        }
+    ]
+    with pdf_app.app_context():
+        html = report_pdf.render_html(ctx)
+    assert f"{group['section_title']} · 第 {first['number']} 题" in html
+    assert f"{group['section_title']} · 第 {second['number']} 题" not in html
 
 
 def test_band_questionnaire_keeps_question_text_in_appendix_and_plan(pdf_app, zh_ctx):

@@ -66,11 +66,18 @@ def download(assessment_id: str):
         report = services.ready_report(assessment, lang)
         commit()
     filename = f"{report.number}.pdf"
+    etag = f'"{report.sha256}"'
+    if report.sha256 and request.if_none_match.contains(report.sha256):
+        # The browser holds this very report: confirm it without loading the stored PDF.
+        resp = Response(status=304)
+        resp.headers["ETag"] = etag
+        resp.headers["Cache-Control"] = "private, max-age=3600"
+        return resp
     resp = Response(services.stored_pdf(report), mimetype="application/pdf")
     resp.headers["Content-Disposition"] = (
         f"attachment; filename={filename}; filename*=UTF-8''{filename}"
     )
-    resp.headers["ETag"] = f'"{report.sha256}"'
+    resp.headers["ETag"] = etag
     resp.headers["Cache-Control"] = "private, max-age=3600"
     resp.headers["X-Report-Number"] = report.number
     return resp

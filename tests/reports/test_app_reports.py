@@ -136,6 +136,25 @@ def test_download_serves_the_stored_pdf_without_rendering_again(
     assert status["reports"]["en"]["status"] == "missing" and status["waiting"] is False
 
 
+def test_a_browser_holding_the_report_gets_304_and_another_user_still_gets_404(
+    app, client, db_session, actors
+):
+    assessment, officer = fill_and_submit(actors, "cqo-qms")
+    login(client, officer)
+    url = f"/reports/{assessment.id}.pdf?lang=zh"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert etag == f'"{hashlib.sha256(first.data).hexdigest()}"'
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    stale = client.get(url, headers={"If-None-Match": '"0000"'})
+    assert stale.status_code == 200 and stale.data == first.data
+    # the conditional request is answered only after the access check
+    stranger = app.test_client()
+    login(stranger, actors.officer())
+    assert stranger.get(url, headers={"If-None-Match": etag}).status_code == 404
+
+
 def test_another_enterprise_cannot_download_or_poll_the_report(app, client, db_session, actors):
     assessment, _ = fill_and_submit(actors, "cqo-qms")
     stranger = actors.officer()

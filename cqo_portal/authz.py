@@ -95,6 +95,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return is_member(user, ent)
     if action == "assessment.edit":
         return is_member(user, ent) and obj.is_editable
+    if action == "assessment.discard":  # a draft never handed in; submissions are kept
+        return is_member(user, ent) and obj.status == AssessmentStatus.DRAFT
     if action in {"enterprise.view", "cqo.view", "assessment.view", "report.download"}:
         return (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(
             user, obj

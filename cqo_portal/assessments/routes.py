@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 
 from cqo_portal import authz
 from cqo_portal.assessments import services, xlsx
-from cqo_portal.assessments.forms import WorkbookUploadForm
+from cqo_portal.assessments.forms import DiscardDraftForm, WorkbookUploadForm
 from cqo_portal.assessments.presenters import result_view
 from cqo_portal.models import (
     Assessment,
@@ -79,9 +79,11 @@ def start():
     return redirect(url_for("assessments.overview", assessment_id=assessment.id))
 
 
-def _load(assessment_id: str, action: str) -> Assessment:
+def _load(assessment_id: str, *actions: str) -> Assessment:
+    """The assessment, once the user may take every one of ``actions`` on it (else 404/403)."""
     assessment = get_or_404(Assessment, assessment_id)
-    authz.require(action, assessment)
+    for action in actions:
+        authz.require(action, assessment)
     return assessment
 
 
@@ -91,6 +93,16 @@ def overview(assessment_id: str):
     assessment = _load(assessment_id, "assessment.view")
     if not assessment.is_editable:
         return redirect(url_for("assessments.result", assessment_id=assessment.id))
+    return _overview_page(assessment)
+
+
+def _overview_page(
+    assessment: Assessment,
+    *,
+    form: FlaskForm | None = None,
+    missing=None,
+    discard_form: DiscardDraftForm | None = None,
+):
     q = services.questionnaire_of(assessment.questionnaire)
     answers = services.answers_of(assessment, q)
     return render_template(
@@ -98,8 +110,9 @@ def overview(assessment_id: str):
         assessment=assessment,
         q=q,
         progress=services.progress(q, answers),
-        form=FlaskForm(),
-        missing=None,
+        form=form or FlaskForm(),
+        missing=missing,
+        discard_form=discard_form or DiscardDraftForm(formdata=None),
     )
 
 
@@ -206,30 +219,38 @@ def _lang() -> str:
 @bp.route("/<assessment_id>/submit", methods=["POST"])
 @login_required
 def submit(assessment_id: str):
-    assessment = _load(assessment_id, "assessment.view")
-    authz.require("assessment.edit", assessment)
+    assessment = _load(assessment_id, "assessment.view", "assessment.edit")
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    q = services.questionnaire_of(assessment.questionnaire)
     try:
         services.submit_assessment(assessment, current_user)
     except services.IncompleteAssessment as e:
-        answers = services.answers_of(assessment, q)
-        return render_template(
-            "assessments/overview.html",
-            assessment=assessment,
-            q=q,
-            progress=services.progress(q, answers),
-            form=form,
-            missing=e.missing,
-        ), 422
+        return _overview_page(assessment, form=form, missing=e.missing), 422
     commit()
     jobs.after_submit(current_app, assessment.id)
     flash(
         _("Submitted. Your score is below; the PDF report is available from this page."), "success"
     )
     return redirect(url_for(".result", assessment_id=assessment.id))
+
+
+@bp.route("/<assessment_id>/discard", methods=["POST"])
+@login_required
+def discard(assessment_id: str):
+    """Delete a draft that was never handed in (asks for a ticked confirmation first)."""
+    assessment = _load(assessment_id, "assessment.view", "assessment.discard")
+    form = DiscardDraftForm()
+    if not form.validate_on_submit():
+        return _overview_page(assessment, discard_form=form), 422
+    title = services.questionnaire_of(assessment.questionnaire).title.get(_lang())
+    try:
+        services.discard_draft(assessment, current_user)
+    except services.NotADraft:
+        abort(409)
+    commit()
+    flash(_("The draft of “%(title)s” and its answers are deleted.", title=title), "info")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/<assessment_id>/result")

@@ -284,6 +284,36 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     return result
 
 
+class NotADraft(ValueError):
+    """Only a draft that was never handed in can be discarded."""
+
+
+def discard_draft(assessment: Assessment, user: User) -> None:
+    """Delete a draft never handed in, with its answers; the audit trail keeps what it was.
+
+    The row is locked first (PostgreSQL), so a colleague submitting the same draft at the same
+    moment either wins (and the draft is kept as a submission) or finds it gone.
+    """
+    db.session.refresh(assessment, with_for_update=True)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise NotADraft(assessment.status.value)
+    qv = assessment.questionnaire
+    audit.record(
+        "assessment.discard",
+        assessment,
+        before={
+            "status": assessment.status.value,
+            "questionnaire": f"{qv.key}@{qv.version}",
+            "cycle_year": assessment.cycle_year,
+            "answers": len(assessment.answers),
+        },
+        city_code=assessment.enterprise.city_code,
+        actor_id=user.id,
+    )
+    db.session.delete(assessment)
+    db.session.flush()
+
+
 def store_result(assessment: Assessment, result: Result) -> None:
     """Write the scores onto the assessment and its per-section rows (replacing old ones)."""
     assessment.result = result.to_data()

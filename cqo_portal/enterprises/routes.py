@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from cqo_portal import authz
 from cqo_portal.enterprises import services
 from cqo_portal.enterprises.forms import EnterpriseForm, InviteForm, JoinForm
-from cqo_portal.models import Enterprise, EnterpriseInvitation
+from cqo_portal.models import Enterprise, EnterpriseInvitation, User
 from cqo_portal.web import commit, get_or_404
 
 bp = Blueprint("enterprises", __name__, url_prefix="/enterprise")
@@ -103,6 +104,35 @@ def withdraw_invitation(enterprise_id: str, invitation_id: str):
     else:
         commit()
         flash(_("The invitation is withdrawn; its link no longer works."), "info")
+    return redirect(url_for("enterprises.members", enterprise_id=ent.id))
+
+
+@bp.route("/<enterprise_id>/members/<user_id>/remove", methods=["POST"])
+@login_required
+def remove_member(enterprise_id: str, user_id: str):
+    """Take a colleague out of the enterprise; the members page says what happened."""
+    ent = get_or_404(Enterprise, enterprise_id)
+    authz.require("enterprise.invite", ent)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    member = get_or_404(User, user_id)
+    if member.enterprise_id != ent.id:
+        abort(404)
+    try:
+        services.remove_member(ent, current_user, member)
+    except services.InvitationError as e:
+        flash(e.message, "warning")
+    else:
+        commit()
+        flash(
+            _(
+                "%(name)s is no longer an officer of the enterprise. What they filed stays; "
+                "invite them again to give them access back.",
+                name=member.name,
+            ),
+            "info",
+        )
     return redirect(url_for("enterprises.members", enterprise_id=ent.id))
 
 

@@ -167,6 +167,28 @@ def members(ent: Enterprise) -> list[User]:
     )
 
 
+def remove_member(ent: Enterprise, actor: User, member: User) -> None:
+    """Take an officer out of the enterprise (they keep their account and can be invited again).
+
+    What the enterprise filed stays with it. An officer cannot remove themselves: another
+    officer does it, so an enterprise is never left without anyone able to act for it.
+    """
+    if member.enterprise_id != ent.id:
+        raise InvitationError(str(_l("This person is not an officer of the enterprise.")))
+    if member.id == actor.id:
+        raise InvitationError(
+            str(_l("You cannot remove yourself; another officer of the enterprise can."))
+        )
+    member.enterprise_id = None
+    audit.record(
+        "enterprise.member_remove",
+        ent,
+        before={"user_id": member.id, "email": member.email, "name": member.name},
+        city_code=ent.city_code,
+        actor_id=actor.id,
+    )
+
+
 def withdraw_invitation(invitation: EnterpriseInvitation) -> None:
     """Make an open invitation unusable at once (it expires now)."""
     if invitation.accepted_at is not None:

@@ -145,12 +145,17 @@ def test_submit_lists_the_open_required_questions_with_links(client, actors, db_
     assert assessment.status == AssessmentStatus.DRAFT and assessment.submitted_at is None
 
 
-def test_a_submitted_assessment_is_read_only(client, actors, db_session):
-    officer = actors.officer()
-    login(client, officer)
+def _submitted(client, actors):
+    """An officer, logged in, who has answered and submitted the questionnaire."""
+    login(client, actors.officer())
     assessment, q = _start(client, actors)
     fill_everything(client, assessment, q)
     assert client.post(f"/assessments/{assessment.id}/submit").status_code == 302
+    return assessment, q
+
+
+def test_a_submitted_assessment_is_read_only(client, actors, db_session):
+    assessment, q = _submitted(client, actors)
     db_session.refresh(assessment)
     before = {k: v for k, v in stored(db_session, assessment).items()}
     revision = assessment.revision
@@ -318,3 +323,83 @@ def test_a_long_free_text_answer_is_stored_whole(client, actors, db_session):
     )
     assert resp.status_code == 302
     assert stored(db_session, assessment)[question.id].value == text
+
+
+def test_a_draft_can_be_discarded_after_a_ticked_confirmation(client, actors, db_session):
+    from cqo_portal.models import AuditEvent
+
+    officer = actors.officer()
+    colleague = actors.officer(officer.enterprise)
+    login(client, officer)
+    assessment, q = _start(client, actors)
+    sec = q.sections[0]
+    client.post(
+        f"/assessments/{assessment.id}/section/1",
+        data=section_form(
+            sec, {x.id: {"value": "3", "evidence": "月度质量例会纪要"} for x in sec.questions}
+        ),
+    )
+    answered = len(stored(db_session, assessment))
+    assert answered == len(sec.questions)
+    overview = client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert f"/assessments/{assessment.id}/discard" in overview
+
+    # Without the tick: the page comes back with the reason, nothing is deleted.
+    resp = client.post(f"/assessments/{assessment.id}/discard", data={})
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "请勾选此项，确认要删除该草稿" in page and 'aria-invalid="true"' in page
+    assert db_session.get(Assessment, assessment.id) is not None
+
+    # A colleague of the same enterprise may delete it; everything goes in one transaction.
+    logout(client)
+    login(client, colleague)
+    assessment_id = assessment.id
+    resp = client.post(f"/assessments/{assessment_id}/discard", data={"confirm": "y"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/assessments/")
+    db_session.expire_all()
+    assert db_session.get(Assessment, assessment_id) is None
+    left = db_session.scalar(
+        select(func.count())
+        .select_from(AssessmentAnswer)
+        .where(AssessmentAnswer.assessment_id == assessment_id)
+    )
+    assert left == 0
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.discard"))
+    assert event.object_id == assessment_id and event.actor_id == colleague.id
+    assert event.before["answers"] == answered and event.before["questionnaire"].startswith(
+        "cqo-qms@"
+    )
+    assert "草稿及其回答已删除" in client.get("/assessments/").get_data(as_text=True)
+    # The questionnaire can be started afresh.
+    again, _q = _start(client, actors)
+    assert again.status == AssessmentStatus.DRAFT and stored(db_session, again) == {}
+
+
+def test_submissions_and_returned_ones_cannot_be_discarded(client, actors, db_session):
+    assessment, _q = _submitted(client, actors)
+    resp = client.post(f"/assessments/{assessment.id}/discard", data={"confirm": "y"})
+    assert resp.status_code == 403
+    assessment.status = AssessmentStatus.RETURNED  # sent back by the bureau: still a submission
+    db_session.commit()
+    assert "/discard" not in client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert (
+        client.post(f"/assessments/{assessment.id}/discard", data={"confirm": "y"}).status_code
+        == 403
+    )
+    db_session.expire_all()
+    assert db_session.get(Assessment, assessment.id) is not None
+
+
+def test_nobody_outside_the_enterprise_can_discard_its_draft(client, actors, db_session):
+    owner = actors.officer()
+    login(client, owner)
+    assessment, _q = _start(client, actors)
+    logout(client)
+    for stranger in (actors.officer(), actors.regulator(), actors.admin()):
+        login(client, stranger)
+        resp = client.post(f"/assessments/{assessment.id}/discard", data={"confirm": "y"})
+        assert resp.status_code == 404, stranger.role
+        logout(client)
+    db_session.expire_all()
+    assert db_session.get(Assessment, assessment.id) is not None

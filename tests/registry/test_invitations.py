@@ -148,3 +148,61 @@ def test_inviting_a_member_is_refused_and_bureau_accounts_cannot_join(client, ac
         as_text=True
     )
     assert "Enter a valid e-mail address." in page
+
+
+def test_an_officer_removes_a_colleague_who_loses_access_at_once(client, actors, db_session):
+    from cqo_portal.models import AuditEvent, User
+
+    ent = actors.enterprise()
+    officer = actors.officer(ent)
+    colleague = actors.officer(ent)
+    colleague_client = client.application.test_client()
+    login(colleague_client, colleague)
+    assert colleague_client.get(f"/enterprise/{ent.id}").status_code == 200
+
+    login(client, officer)
+    page = client.get(f"/enterprise/{ent.id}/members").get_data(as_text=True)
+    assert f"/enterprise/{ent.id}/members/{colleague.id}/remove" in page
+    assert f"/enterprise/{ent.id}/members/{officer.id}/remove" not in page  # not for oneself
+    resp = client.post(f"/enterprise/{ent.id}/members/{colleague.id}/remove")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/{ent.id}/members")
+    page = client.get(f"/enterprise/{ent.id}/members").get_data(as_text=True)
+    assert "is no longer an officer" in page and colleague.email not in page
+
+    db_session.expire_all()
+    removed = db_session.get(User, colleague.id)
+    assert removed.enterprise_id is None and removed.active  # the account stays
+    event = db_session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "enterprise.member_remove")
+    )
+    assert event.object_id == ent.id and event.actor_id == officer.id
+    assert event.before["user_id"] == colleague.id
+    # Their open session no longer reaches the enterprise.
+    assert colleague_client.get(f"/enterprise/{ent.id}").status_code == 404
+
+    # They can be invited back.
+    link = _invite(client, ent, colleague.email)
+    assert colleague_client.post(link).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, colleague.id).enterprise_id == ent.id
+
+
+def test_nobody_removes_themselves_or_someone_of_another_enterprise(client, actors, db_session):
+    from cqo_portal.models import User
+
+    ent = actors.enterprise()
+    officer = actors.officer(ent)
+    outsider = actors.officer(actors.enterprise())
+    login(client, officer)
+    resp = client.post(f"/enterprise/{ent.id}/members/{officer.id}/remove", follow_redirects=True)
+    assert "cannot remove yourself" in resp.get_data(as_text=True)
+    assert client.post(f"/enterprise/{ent.id}/members/{outsider.id}/remove").status_code == 404
+    logout(client)
+    login(client, outsider)
+    assert client.post(f"/enterprise/{ent.id}/members/{officer.id}/remove").status_code == 404
+    logout(client)
+    login(client, actors.regulator())
+    assert client.post(f"/enterprise/{ent.id}/members/{officer.id}/remove").status_code == 403
+    db_session.expire_all()
+    assert db_session.get(User, officer.id).enterprise_id == ent.id
+    assert db_session.get(User, outsider.id).enterprise_id != ent.id

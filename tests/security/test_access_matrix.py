@@ -169,6 +169,9 @@ EXPECTED: dict[str, Rule] = {
         MEMBER_ONLY, data=lambda _w, _s: {"email": "colleague@example.cn"}
     ),
     "enterprises.withdraw_invitation": Rule(MEMBER_ONLY),
+    "enterprises.remove_member": Rule(
+        MEMBER_ONLY, note="the member asks to remove themself: refused with a message (302)"
+    ),
     # An invitation link: the secret token is the key; the page says whom it is for.
     "enterprises.join": Rule(PUBLIC, note="others get 409: the invitation is not theirs"),
     # CQO registration (备案): filed ones are seen by the jurisdiction, drafts are private.
@@ -192,6 +195,9 @@ EXPECTED: dict[str, Rule] = {
     "assessments.overview": Rule(MEMBER_PRIVATE, params={"assessment_id": draft}),
     "assessments.section": Rule(MEMBER_PRIVATE, params={"assessment_id": draft}),
     "assessments.submit": Rule(MEMBER_PRIVATE, params={"assessment_id": draft}),
+    "assessments.discard": Rule(
+        MEMBER_PRIVATE, params={"assessment_id": draft}, data=lambda _w, _s: {"confirm": "y"}
+    ),
     "assessments.result": Rule(MEMBER_OR_JURISDICTION),
     "assessments.answers_xlsx": Rule(MEMBER_PRIVATE, params={"assessment_id": draft}),
     "assessments.import_xlsx": Rule(OFFICERS),

@@ -7,6 +7,7 @@ Every value can be changed with an environment variable (see docs/deploy.md):
   CQO_TIMEOUT        seconds before a stuck worker is killed            (60; a PDF renders in ~2 s)
   CQO_MAX_REQUESTS   recycle a worker after this many requests          (2000, with jitter)
   CQO_ACCESS_LOG     access log file, "-" for stdout, "" for none       (-)
+  CQO_WARM_REPORTS   load the PDF renderer before forking workers       (1; 0 to skip)
 gunicorn's error and access logs are one JSON object per line, like the portal's own logs.
 """
 
@@ -99,6 +100,24 @@ class JsonLogger(Logger):
 
 
 logger_class = JsonLogger
+
+
+def when_ready(server) -> None:
+    """Load the report renderer (fonts, print stylesheet, compiled template, a first tiny render)
+    once in the master, before the workers fork: a worker's first report then renders warm
+    (~0.37 s instead of ~0.44 s for the showcase report) and the loaded state is shared
+    copy-on-write. Reports normally render in the RQ worker; web workers render when no queue is
+    configured or reachable."""
+    import sys
+
+    wsgi = sys.modules.get("wsgi")
+    if wsgi is None or os.environ.get("CQO_WARM_REPORTS", "1") == "0":
+        return
+    from cqo_portal.reports.pdf import warm_up
+
+    with wsgi.app.app_context():
+        warm_up()
+    server.log.info("report renderer loaded before forking the workers")
 
 
 def post_fork(server, worker) -> None:

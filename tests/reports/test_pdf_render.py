@@ -498,3 +498,30 @@ def test_warm_up_loads_fonts_stylesheet_and_template(pdf_app, zh_ctx):
         assert report_pdf._report_template() is report_pdf._report_template()  # compiled once
         html = report_pdf.render_html(zh_ctx)
     assert squash(zh_ctx["enterprise"]["name"]) in squash(html)
+
+
+def test_gunicorn_master_loads_the_renderer_before_forking_workers(pdf_app, monkeypatch):
+    """gunicorn.conf.py's when_ready hook warms the renderer once in the master (preload_app),
+    so every forked worker's first report renders warm; CQO_WARM_REPORTS=0 skips it."""
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_conf", Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    )
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    calls = []
+    monkeypatch.setattr(report_pdf, "warm_up", lambda: calls.append("warm"))
+    monkeypatch.setitem(sys.modules, "wsgi", types.SimpleNamespace(app=pdf_app))
+    messages = []
+    server = types.SimpleNamespace(log=types.SimpleNamespace(info=messages.append))
+
+    monkeypatch.setenv("CQO_WARM_REPORTS", "0")
+    conf.when_ready(server)
+    assert calls == []
+    monkeypatch.delenv("CQO_WARM_REPORTS")
+    conf.when_ready(server)
+    assert calls == ["warm"] and messages

@@ -5,13 +5,14 @@
   var form = document.getElementById("section-form");
   if (!form || !window.fetch) { return; }
   var status = document.getElementById("autosave-status");
-  var zh = document.documentElement.lang.indexOf("zh") === 0;
+  // The messages come from the page (data-* on the status line), translated by the catalogue.
+  var d = (status && status.dataset) || {};
   var text = {
-    saving: zh ? "正在保存…" : "Saving…",
-    saved: zh ? "已自动保存" : "Saved automatically",
-    failed: zh ? "自动保存失败，请点击“保存草稿”" : "Autosave failed; use Save draft",
-    conflict: zh ? "其他人修改了部分答案，请点击“保存草稿”查看" : "Someone else changed answers; use Save draft to compare",
-    invalid: zh ? "部分答案无效，请点击“保存草稿”查看提示" : "Some answers are invalid; use Save draft to see why"
+    saving: d.saving || "Saving…",
+    saved: d.saved || "Saved automatically",
+    failed: d.failed || "Autosave failed; use Save draft",
+    conflict: d.conflict || "Someone else changed answers; use Save draft to compare",
+    invalid: d.invalid || "Some answers are invalid; use Save draft to see why"
   };
   var timer = null, busy = false, again = false, dirty = false;
   function show(msg) { if (status) { status.textContent = msg; } }

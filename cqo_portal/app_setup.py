@@ -110,12 +110,18 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        uid, _sep, version = user_id.partition(":")
-        if not uid.isdigit():
+        # "id:session_version:login token" (see User.get_id); ids without a token are refused.
+        uid, version, token = ([*user_id.split(":", 2), "", ""])[:3]
+        if not uid.isdigit() or not token:
             return None
         user = db.session.get(User, int(uid))
         if user is None or str(user.session_version) != version:
             return None
+        from cqo_portal.accounts.services import live_login
+
+        if not live_login(user, token):
+            return None
+        user.login_token = token
         return user
 
     login_manager.localize_callback = str  # the message is a lazy string: translated when shown

@@ -99,3 +99,14 @@ def login(client, user_or_email, password: str = PASSWORD):
 
 def logout(client):
     return client.post("/logout")
+
+
+def login_id(user) -> str:
+    """The Flask-Login id of a new login of ``user`` (its server-side row is added to the
+    session, the caller commits), for tests that put it into a client's session directly."""
+    from cqo_portal.accounts.services import start_login
+    from cqo_portal.extensions import db
+
+    start_login(user)
+    db.session.flush()
+    return user.get_id()

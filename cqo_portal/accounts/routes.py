@@ -51,12 +51,17 @@ def register():
             getattr(form, e.field).errors.append(e.message)
         else:
             user.locale = session.get("lang")
-            commit()
             session.clear()
+            _start_login(user)
+            commit()
             login_user(user)
             flash(_("Welcome! Next, register your enterprise."), "success")
             return redirect(url_for("enterprises.register"))
     return render_template("accounts/register.html", form=form)
+
+
+def _start_login(user) -> None:
+    services.start_login(user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -75,6 +80,7 @@ def login():
             session.clear()  # renew the session on login (no fixation)
             if lang:
                 session["lang"] = lang
+            _start_login(user)
             login_user(user, remember=form.remember.data)
             commit()
             if user.must_change_password:
@@ -87,6 +93,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        services.end_login(current_user)  # the cookie stops working, even where it was copied
+        commit()
     logout_user()
     session.clear()
     if lang:
@@ -108,10 +117,13 @@ def change_password():
             except services.AccountError as e:
                 form.new_password.errors.append(e.message)
             else:
+                # Every login ended with the old session version; this browser gets a new one.
+                # Pass the User itself: the current_user proxy stored in g would resolve to
+                # itself forever (worker crash).
+                user = current_user._get_current_object()
+                _start_login(user)
                 commit()
-                # Re-issue the session with the new session_version. Pass the User itself: the
-                # current_user proxy stored in g would resolve to itself forever (worker crash).
-                login_user(current_user._get_current_object())
+                login_user(user)
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.dashboard"))
     return render_template("accounts/change_password.html", form=form)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
+import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 
 from cqo_portal import audit
 from cqo_portal.extensions import db
-from cqo_portal.models import Role, User
+from cqo_portal.models import Role, User, UserSession
 from cqo_portal.models.base import utcnow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -116,3 +119,55 @@ def change_password(user: User, new_password: str, *, by_admin: bool = False) ->
     user.session_version += 1
     user.must_change_password = by_admin
     audit.record("user.password_change", user, after={"by_admin": by_admin})
+
+
+# --- logins (one UserSession per browser) --------------------------------------------------------
+
+# Revoked logins are kept this long (who logged out when), live ones as long as a "remember me"
+# cookie can last; older rows are deleted when the same account logs in again.
+_KEEP_REVOKED = timedelta(days=30)
+_KEEP_LOGIN = timedelta(days=400)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login(user: User, *, ip: str | None = None, user_agent: str | None = None) -> None:
+    """Record a new login for this browser and give ``user`` its token (call before
+    ``login_user``, which stores ``user.get_id()`` in the session and remember cookies)."""
+    now = utcnow()
+    db.session.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(
+                UserSession.revoked_at < now - _KEEP_REVOKED,
+                UserSession.created_at < now - _KEEP_LOGIN,
+            ),
+        )
+    )
+    token = secrets.token_urlsafe(24)
+    db.session.add(
+        UserSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            ip=ip,
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    user.login_token = token
+
+
+def live_login(user: User, token: str) -> bool:
+    """Whether ``token`` is a login of ``user`` that has not been logged out."""
+    row = db.session.get(UserSession, _token_hash(token))
+    return row is not None and row.user_id == user.id and row.revoked_at is None
+
+
+def end_login(user: User) -> None:
+    """Log out this browser's login: its session and remember cookies stop working everywhere."""
+    if not user.login_token:
+        return
+    row = db.session.get(UserSession, _token_hash(user.login_token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()

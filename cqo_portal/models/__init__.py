@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
-from cqo_portal.models.accounts import ApiToken, Role, User
+from cqo_portal.models.accounts import ApiToken, Role, User, UserSession
 from cqo_portal.models.assessments import (
     SUBMITTED_STATUSES,
     Assessment,
@@ -22,6 +22,7 @@ from cqo_portal.models.statistics import EnterpriseStat, SubmissionStat
 
 __all__ = [
     "ApiToken",
+    "UserSession",
     "Assessment",
     "AssessmentAnswer",
     "AssessmentStatus",

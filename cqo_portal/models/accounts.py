@@ -51,7 +51,16 @@ class User(UserMixin, db.Model):
 
     enterprise: Mapped[Enterprise | None] = relationship(back_populates="members")
 
+    # The login this request belongs to (a UserSession's token), set at login and by the loader;
+    # not a column: the same account can be logged in on several computers.
+    login_token = None  # str | None; a plain attribute (not annotated, so not mapped)
+
     def get_id(self) -> str:
+        """Flask-Login's id, kept in the signed session and "remember me" cookies: the account,
+        its session version (bumped on password change, ending every login) and the login's
+        token (revoked on logout, ending this login even where its cookie was copied)."""
+        if self.login_token:
+            return f"{self.id}:{self.session_version}:{self.login_token}"
         return f"{self.id}:{self.session_version}"
 
     @property
@@ -94,3 +103,17 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One login (one browser): logging out revokes it, so a copied cookie stops working too.
+    Only the SHA-256 of the token in the cookie is stored."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = created_at_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))

@@ -52,8 +52,10 @@ def submit(url: str, assessment_id: str, mode: str) -> None:
     with app.app_context():
         user_id = db.session.get(Assessment, int(assessment_id)).created_by_id
         from cqo_portal.models import User
+        from tests.factories import login_id as new_login
 
-        login_id = db.session.get(User, user_id).get_id()
+        login_id = new_login(db.session.get(User, user_id))
+        db.session.commit()
         db.session.remove()
     client = app.test_client()
     with client.session_transaction() as sess:

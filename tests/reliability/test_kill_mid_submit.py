@@ -26,7 +26,7 @@ def _prepare(app) -> tuple[int, str]:
     from cqo_portal.assessments.services import start_assessment
     from cqo_portal.demo import ensure_questionnaires
     from cqo_portal.extensions import db
-    from tests.factories import Actors
+    from tests.factories import Actors, login_id
     from tests.security.world import fill
 
     with app.app_context():
@@ -37,8 +37,8 @@ def _prepare(app) -> tuple[int, str]:
         officer = actors.officer(ent)
         draft = start_assessment(ent, actors.questionnaire(), officer)
         fill(draft, officer)
+        ids = draft.id, login_id(officer)
         db.session.commit()
-        ids = draft.id, officer.get_id()
         db.session.remove()
     return ids
 

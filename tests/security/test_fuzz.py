@@ -30,6 +30,7 @@ from cqo_portal.models import (
     QuestionnaireVersion,
     User,
 )
+from tests.factories import login_id
 from tests.security.world import Requester, build_world
 
 FUZZ = settings(
@@ -164,7 +165,7 @@ def test_enterprise_edit_form(fuzz_world, data):
 def test_enterprise_register_form(fuzz_world, actors, data):
     world, req = fuzz_world
     newcomer = actors.user(actors.officer().role)  # an officer without an enterprise
-    world.users[newcomer.id] = newcomer.get_id()
+    world.users[newcomer.id] = login_id(newcomer)
     resp, before, after = post_form(req, newcomer.id, "/enterprise/register", data)
     refused_leaves_nothing(resp, before, after)
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cqo_portal.app_setup import CSP
-from tests.factories import PASSWORD, login
+from tests.factories import PASSWORD, login, logout
 from tests.security.world import SCRIPT, build_world
 
 # --- headers --------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def test_login_renews_the_session(client, actors):
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["lang"] == "en"  # the language choice is kept on purpose
-        assert sess["_user_id"] == officer.get_id()
+        assert sess["_user_id"].startswith(f"{officer.id}:{officer.session_version}:")
 
 
 def test_changing_the_password_ends_the_other_sessions(app, client, actors):
@@ -115,6 +115,48 @@ def test_changing_the_password_ends_the_other_sessions(app, client, actors):
     with app.app_context():
         resp = other_device.get("/dashboard")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def _logged_in(app, c) -> bool:
+    with app.app_context():  # each request in its own app context, as in production
+        resp = c.get("/dashboard")
+    return resp.status_code == 200
+
+
+def test_logging_out_ends_that_login_even_where_its_cookies_were_copied(app, client, actors):
+    """Logout revokes the login server-side: a copy of the session cookie, or of the "remember
+    me" cookie, stops working; the same account's login in another browser is not touched."""
+    officer = actors.officer()
+    resp = client.post(
+        "/login", data={"email": officer.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert resp.status_code == 302
+    stolen_session = app.test_client()
+    stolen_session.set_cookie("session", client.get_cookie("session").value)
+    stolen_remember = app.test_client()
+    stolen_remember.set_cookie("remember_token", client.get_cookie("remember_token").value)
+    other_browser = app.test_client()
+    login(other_browser, officer)
+    assert _logged_in(app, stolen_session) and _logged_in(app, stolen_remember)
+
+    with app.app_context():
+        assert logout(client).status_code == 302
+    assert not _logged_in(app, client)
+    assert not _logged_in(app, stolen_session)
+    assert not _logged_in(app, stolen_remember)
+    assert _logged_in(app, other_browser)
+
+
+def test_a_session_without_a_login_token_is_refused(app, client, actors):
+    """Cookies signed before logins were recorded ("id:version") no longer log anyone in."""
+    officer = actors.officer()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = f"{officer.id}:{officer.session_version}"
+        sess["_fresh"] = True
+    assert not _logged_in(app, client)
+    with client.session_transaction() as sess:
+        sess["_user_id"] = f"{officer.id}:{officer.session_version}:made-up-token"
+    assert not _logged_in(app, client)
 
 
 def test_a_deactivated_account_is_logged_out_at_once(client, actors, db_session):

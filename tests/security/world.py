@@ -31,7 +31,7 @@ from cqo_portal.models import (
     User,
 )
 from cqo_portal.models.base import utcnow
-from tests.factories import Actors
+from tests.factories import Actors, login_id
 
 # Roles named relative to the enterprise whose objects a request targets.
 ROLES = ("anon", "member", "other_officer", "city_in", "city_out", "province", "admin")
@@ -244,7 +244,7 @@ def build_world(actors: Actors) -> World:
     return World(
         A=a,
         B=b,
-        users={u.id: u.get_id() for u in people},
+        users={u.id: login_id(u) for u in people},
         emails={u.id: u.email for u in people},
         api_token=tokens[gz.id],
         api_token_id=token_ids[gz.id],

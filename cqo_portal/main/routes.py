@@ -33,9 +33,39 @@ def dashboard():
     )
 
 
+_heads: dict[str, str | None] = {}
+
+
+def _code_head() -> str | None:
+    """The newest migration this code ships (read once per process)."""
+    directory = current_app.extensions["migrate"].directory
+    if directory not in _heads:
+        from alembic.script import ScriptDirectory
+
+        _heads[directory] = ScriptDirectory(directory).get_current_head()
+    return _heads[directory]
+
+
+def _schema_state() -> str:
+    """Either "ok" or why the database's schema does not match this code (a forgotten upgrade
+    would otherwise show as errors on the first page that reads a new table)."""
+    try:
+        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as e:
+        db.session.rollback()
+        return f"error: no migration version ({type(e).__name__}); run `flask db upgrade`"
+    head = _code_head()
+    if current != head:
+        return (
+            f"behind: the database is at {current}, this code needs {head}; run `flask db upgrade`"
+        )
+    return "ok"
+
+
 @bp.route("/healthz")
 def healthz():
-    """Liveness and readiness: the database answers, and Redis when one is configured."""
+    """Liveness and readiness: the database answers with the schema this code needs, and Redis
+    answers when one is configured."""
     checks: dict[str, str] = {}
     ok = True
     try:
@@ -45,6 +75,9 @@ def healthz():
         db.session.rollback()
         checks["database"] = f"error: {type(e).__name__}"
         ok = False
+    else:
+        checks["schema"] = _schema_state()
+        ok = ok and checks["schema"] == "ok"
     url = current_app.config.get("REDIS_URL")
     if url:
         try:

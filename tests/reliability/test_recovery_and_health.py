@@ -66,7 +66,10 @@ def test_healthz_reports_database_and_redis(make_app, redis_url):
     app = make_app(REDIS_URL=redis_url)
     resp = _get(app, "/healthz")
     assert resp.status_code == 200
-    assert resp.get_json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+    assert resp.get_json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "schema": "ok", "redis": "ok"},
+    }
 
 
 def test_healthz_is_503_when_redis_is_unreachable(make_app):
@@ -91,4 +94,17 @@ def test_healthz_is_503_when_the_database_is_unreachable(make_app):
 def test_healthz_without_redis_configured_checks_the_database_only(client):
     resp = client.get("/healthz")
     assert resp.status_code == 200
-    assert resp.get_json()["checks"] == {"database": "ok"}
+    assert resp.get_json()["checks"] == {"database": "ok", "schema": "ok"}
+
+
+def test_healthz_is_503_when_the_schema_is_behind_the_code(client, monkeypatch):
+    """A forgotten `flask db upgrade` shows here, not as errors on the first page that reads a
+    new table."""
+    from cqo_portal.main import routes
+
+    directory = client.application.extensions["migrate"].directory
+    monkeypatch.setitem(routes._heads, directory, "9999")
+    resp = client.get("/healthz")
+    assert resp.status_code == 503
+    schema = resp.get_json()["checks"]["schema"]
+    assert schema.startswith("behind:") and "9999" in schema and "flask db upgrade" in schema

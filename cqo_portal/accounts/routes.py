@@ -1,9 +1,10 @@
-"""Accounts: register, log in, log out, change password, choose the language."""
+"""Accounts: register, log in, log out, change password, the account's logins, the language."""
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -14,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from cqo_portal.accounts import services
 from cqo_portal.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
@@ -127,6 +129,39 @@ def change_password():
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("main.dashboard"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/logins")
+@login_required
+def logins():
+    """The browsers this account is logged in on; any of them can be logged out from here."""
+    user = current_user._get_current_object()
+    rows = [(row, services.is_current_login(user, row)) for row in services.live_logins(user)]
+    return render_template("accounts/logins.html", logins=rows, form=FlaskForm())
+
+
+@bp.route("/account/logins/<token_hash>/end", methods=["POST"])
+@login_required
+def end_login(token_hash: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    if len(token_hash) != 64 or not services.end_other_login(user, token_hash):
+        abort(404)
+    commit()
+    flash(_("That browser is logged out."), "info")
+    return redirect(url_for("accounts.logins"))
+
+
+@bp.route("/account/logins/end-others", methods=["POST"])
+@login_required
+def end_other_logins():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    ended = services.end_other_logins(current_user._get_current_object())
+    commit()
+    flash(_("Logged out on %(n)d other browser(s).", n=ended), "info")
+    return redirect(url_for("accounts.logins"))
 
 
 @bp.route("/lang/<code>", methods=["POST"])

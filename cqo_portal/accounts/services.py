@@ -171,3 +171,42 @@ def end_login(user: User) -> None:
     row = db.session.get(UserSession, _token_hash(user.login_token))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+
+
+def live_logins(user: User) -> list[UserSession]:
+    """The account's logins that have not been logged out, newest first."""
+    cutoff = utcnow() - _KEEP_LOGIN
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.revoked_at.is_(None),
+                UserSession.created_at >= cutoff,
+            )
+            .order_by(UserSession.created_at.desc())
+        )
+    )
+
+
+def is_current_login(user: User, login: UserSession) -> bool:
+    return bool(user.login_token) and login.token_hash == _token_hash(user.login_token)
+
+
+def end_other_login(user: User, token_hash: str) -> bool:
+    """Log out one of the account's other logins (found by its hash); False if there is none."""
+    row = db.session.get(UserSession, token_hash)
+    if row is None or row.user_id != user.id or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True
+
+
+def end_other_logins(user: User) -> int:
+    """Log out every login of the account but this browser's; how many were ended."""
+    ended = 0
+    for row in live_logins(user):
+        if not is_current_login(user, row):
+            row.revoked_at = utcnow()
+            ended += 1
+    return ended

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -39,7 +40,8 @@ def outcome_of(resp) -> str:
     if code == 401:
         return LOGIN
     if code in (301, 302, 303, 307, 308):
-        return LOGIN if "/login" in resp.headers.get("Location", "") else ALLOW
+        target = urlsplit(resp.headers.get("Location", "")).path
+        return LOGIN if target == "/login" else ALLOW
     if code == 404:
         return HIDDEN
     if code == 403:
@@ -148,6 +150,13 @@ EXPECTED: dict[str, Rule] = {
     "accounts.logout": Rule(PUBLIC),
     "accounts.set_language": Rule(PUBLIC, data=lambda _w, _s: {"next": "/"}),
     "accounts.change_password GET": Rule(LOGGED_IN),
+    "accounts.logins": Rule(LOGGED_IN),
+    "accounts.end_other_logins": Rule(LOGGED_IN, note="ends the user's own other logins only"),
+    "accounts.end_login": Rule(
+        roles(HIDDEN, anon=LOGIN),
+        params={"token_hash": lambda _w, _s: "0" * 64},
+        note="a login is addressed by its hash and only its own account finds it",
+    ),
     "accounts.change_password POST": Rule(
         LOGGED_IN,
         data=lambda _w, _s: {

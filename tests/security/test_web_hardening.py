@@ -429,3 +429,37 @@ def test_an_admin_reset_ends_the_sessions_and_forces_a_new_password(app, client,
     with app.app_context():
         resp = login(client, officer, shown[0])
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/account/password")
+
+
+def test_the_account_lists_its_logins_and_logs_out_another_browser(app, client, actors):
+    from cqo_portal.accounts import services
+
+    officer = actors.officer()
+    other = app.test_client()
+    third = app.test_client()
+    login(client, officer)
+    login(other, officer)
+    login(third, officer)
+    with app.app_context():
+        page = client.get("/account/logins").get_data(as_text=True)
+    hashes = re.findall(r"/account/logins/([0-9a-f]{64})/end", page)
+    assert len(hashes) == 2  # the two other browsers; this one is marked instead
+    assert page.count("this browser") + page.count("当前浏览器") >= 1
+    with app.app_context():
+        resp = client.post(f"/account/logins/{hashes[0]}/end")
+    assert resp.status_code == 302
+    assert [_logged_in(app, c) for c in (client, other, third)].count(False) == 1
+    assert _logged_in(app, client)
+    # Someone else's login cannot be ended by its hash.
+    stranger = app.test_client()
+    login(stranger, actors.officer())
+    with app.app_context():
+        assert stranger.post(f"/account/logins/{hashes[1]}/end").status_code == 404
+    # "Log out on every other browser" leaves only this one.
+    with app.app_context():
+        assert client.post("/account/logins/end-others").status_code == 302
+    assert _logged_in(app, client)
+    assert not _logged_in(app, other) and not _logged_in(app, third)
+    with app.app_context():
+        user = services.find_user_by_email(officer.email)
+        assert len(services.live_logins(user)) == 1

@@ -20,6 +20,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from cqo_portal.config import REPO_ROOT
@@ -197,6 +198,22 @@ def register_errorhandlers(app: Flask) -> None:
         }
         title, message = messages.get(e.code or 500, (e.name, e.description or ""))
         return render_error(e.code or 500, title, message)
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(ObjectDeletedError)
+    def changed_meanwhile(_e: Exception):
+        # Two people wrote the same record at the same instant (say, a colleague deleted the
+        # draft while this page saved into it): the later write is refused, not a server error.
+        db.session.rollback()
+        logging.getLogger("cqo_portal").warning("concurrent change refused on %s", request.path)
+        return render_error(
+            409,
+            _("Changed meanwhile"),
+            _(
+                "Someone else changed or deleted this record at the same moment. Nothing was "
+                "saved; reload the page to see it as it is now."
+            ),
+        )
 
     @app.errorhandler(Exception)
     def server_error(e: Exception):

@@ -403,3 +403,26 @@ def test_nobody_outside_the_enterprise_can_discard_its_draft(client, actors, db_
         logout(client)
     db_session.expire_all()
     assert db_session.get(Assessment, assessment.id) is not None
+
+
+def test_a_save_into_a_draft_deleted_meanwhile_is_refused_not_a_server_error(
+    client, actors, monkeypatch
+):
+    """A colleague deletes the draft while this page saves into it: the database refuses the
+    stale write (StaleDataError); the user gets 409 and a reason, not a 500."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    login(client, actors.officer())
+    assessment, q = _start(client, actors)
+
+    def stale(*_a, **_k):
+        raise StaleDataError("UPDATE statement on table 'assessments' expected 1 row; 0 matched")
+
+    monkeypatch.setattr(services, "save_answers", stale)
+    sec = q.sections[0]
+    resp = client.post(
+        f"/assessments/{assessment.id}/section/1",
+        data=section_form(sec, {x.id: {"value": "2"} for x in sec.questions}),
+    )
+    assert resp.status_code == 409
+    assert "有人在同一时间更改或删除了这条记录" in resp.get_data(as_text=True)

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from cqo_portal.config import REPO_ROOT
 from cqo_portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from cqo_portal.web import page_lang
 
 LANGUAGES = ("zh", "en")
 
@@ -115,14 +116,11 @@ def register_extensions(app: Flask) -> None:
         uid, version, token = ([*user_id.split(":", 2), "", ""])[:3]
         if not uid.isdigit() or not token:
             return None
-        user = db.session.get(User, int(uid))
+        from cqo_portal.accounts.services import logged_in_user
+
+        user = logged_in_user(int(uid), token)
         if user is None or str(user.session_version) != version:
             return None
-        from cqo_portal.accounts.services import live_login
-
-        if not live_login(user, token):
-            return None
-        user.login_token = token
         return user
 
     login_manager.localize_callback = str  # the message is a lazy string: translated when shown
@@ -303,7 +301,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject() -> dict[str, Any]:
         lang = str(get_locale() or "zh")
         return {
-            "lang": "zh" if lang.startswith("zh") else "en",
+            "lang": page_lang(),
             "region_label": lambda code: reference.region_label(code, lang),
             "industry_label": lambda code: reference.industry_label(code, lang),
             "cities": reference.cities(),

@@ -6,9 +6,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, request, url_for
+from flask_babel import get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from cqo_portal.extensions import db
+
+
+def page_lang() -> str:
+    """The request's language as the portal's two content languages: "zh" or "en"."""
+    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
 
 
 def safe_next(target: str | None, default_endpoint: str = "main.dashboard") -> str:

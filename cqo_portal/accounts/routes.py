@@ -142,7 +142,7 @@ def logins():
 
 @bp.route("/account/logins/<token_hash>/end", methods=["POST"])
 @login_required
-def end_login(token_hash: str):
+def end_other_login(token_hash: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
     user = current_user._get_current_object()

@@ -158,10 +158,21 @@ def start_login(user: User, *, ip: str | None = None, user_agent: str | None = N
     user.login_token = token
 
 
-def live_login(user: User, token: str) -> bool:
-    """Whether ``token`` is a login of ``user`` that has not been logged out."""
-    row = db.session.get(UserSession, _token_hash(token))
-    return row is not None and row.user_id == user.id and row.revoked_at is None
+def logged_in_user(user_id: int, token: str) -> User | None:
+    """The account of a login that has not been logged out (one query per request), with the
+    login's token set on it; None when the login is unknown, revoked or another account's."""
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            UserSession.token_hash == _token_hash(token),
+            UserSession.revoked_at.is_(None),
+        )
+    )
+    if user is not None:
+        user.login_token = token
+    return user
 
 
 def end_login(user: User) -> None:

@@ -29,7 +29,7 @@ from cqo_portal.models import (
     QuestionnaireVersion,
 )
 from cqo_portal.reports import jobs
-from cqo_portal.web import commit, get_or_404
+from cqo_portal.web import commit, get_or_404, page_lang
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
@@ -162,7 +162,7 @@ def section(assessment_id: str, index: int):
             return jsonify(
                 saved=outcome.saved,
                 revision=outcome.revision,
-                errors={k: v.get(_lang()) for k, v in outcome.errors.items()},
+                errors={k: v.get(page_lang()) for k, v in outcome.errors.items()},
                 conflicts=[c.question.id for c in outcome.conflicts],
                 states={
                     qid: services.answer_state(stored.get(qid))
@@ -210,12 +210,6 @@ def section(assessment_id: str, index: int):
     )
 
 
-def _lang() -> str:
-    from flask_babel import get_locale
-
-    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
-
-
 @bp.route("/<assessment_id>/submit", methods=["POST"])
 @login_required
 def submit(assessment_id: str):
@@ -243,11 +237,12 @@ def discard(assessment_id: str):
     form = DiscardDraftForm()
     if not form.validate_on_submit():
         return _overview_page(assessment, discard_form=form), 422
-    title = services.questionnaire_of(assessment.questionnaire).title.get(_lang())
+    title = services.questionnaire_of(assessment.questionnaire).title.get(page_lang())
     try:
         services.discard_draft(assessment, current_user)
-    except services.NotADraft:
-        abort(409)
+    except services.NotADraft:  # a colleague handed it in meanwhile
+        flash(_("This draft was submitted meanwhile, so it is kept as a submission."), "warning")
+        return redirect(url_for(".overview", assessment_id=assessment.id))
     commit()
     flash(_("The draft of “%(title)s” and its answers are deleted.", title=title), "info")
     return redirect(url_for(".index"))
@@ -259,7 +254,7 @@ def result(assessment_id: str):
     assessment = _load(assessment_id, "assessment.view")
     if assessment.status == AssessmentStatus.DRAFT or assessment.result is None:
         return redirect(url_for(".overview", assessment_id=assessment.id))
-    view = result_view(assessment, _lang())
+    view = result_view(assessment, page_lang())
     return render_template("assessments/result.html", assessment=assessment, v=view)
 
 
@@ -311,7 +306,7 @@ def import_xlsx():
                 max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
             )
         except xlsx.WorkbookError as e:
-            form.file.errors = [e.message.get(_lang())]
+            form.file.errors = [e.message.get(page_lang())]
         else:
             commit()
             if not outcome.problems:

@@ -22,7 +22,6 @@ from cqo_portal.models.statistics import EnterpriseStat, SubmissionStat
 
 __all__ = [
     "ApiToken",
-    "UserSession",
     "Assessment",
     "AssessmentAnswer",
     "AssessmentStatus",
@@ -41,4 +40,5 @@ __all__ = [
     "SectionScore",
     "SubmissionStat",
     "User",
+    "UserSession",
 ]

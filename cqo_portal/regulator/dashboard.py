@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from flask import render_template, request
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from cqo_portal import authz, statistics
 from cqo_portal.regulator import bp, services
-
-
-def _lang() -> str:
-    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
+from cqo_portal.web import page_lang
 
 
 @bp.route("/")
 @login_required
 @authz.role_required("regulator.workspace")
 def dashboard():
-    lang = _lang()
+    lang = page_lang()
     year_arg = request.args.get("year", "")
     year: int | str | None = "latest"
     if year_arg == "all":

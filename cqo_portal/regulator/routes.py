@@ -14,7 +14,6 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -29,7 +28,7 @@ from cqo_portal.assessments.presenters import result_view
 from cqo_portal.models import Assessment
 from cqo_portal.models.base import utcnow
 from cqo_portal.regulator import bp, exports, services
-from cqo_portal.web import commit, get_or_404
+from cqo_portal.web import commit, get_or_404, page_lang
 
 ZIP_MAX_REPORTS = 200
 # Reports not rendered yet are rendered inside the request (seconds each): keep that bounded.
@@ -53,13 +52,9 @@ class ReviewForm(FlaskForm):
     )
 
 
-def _lang() -> str:
-    return "zh" if str(get_locale() or "zh").startswith("zh") else "en"
-
-
-def _report_lang() -> str:
+def _reportpage_lang() -> str:
     lang = request.values.get("lang", "")
-    return lang if lang in ("zh", "en") else _lang()
+    return lang if lang in ("zh", "en") else page_lang()
 
 
 def _filter() -> services.SubmissionFilter:
@@ -102,7 +97,7 @@ def submission(assessment_id: str):
 
 
 def _render_submission(assessment: Assessment, form: ReviewForm, status: int = 200):
-    view = result_view(assessment, _lang())
+    view = result_view(assessment, page_lang())
     return render_template(
         "regulator/submission.html",
         assessment=assessment,
@@ -143,7 +138,7 @@ def review_submission(assessment_id: str):
 @login_required
 @authz.role_required("regulator.workspace")
 def submissions_csv():
-    flt, lang = _filter(), _lang()
+    flt, lang = _filter(), page_lang()
     body = stream_with_context(exports.csv_chunks(current_user, flt, lang))
     return Response(
         body,
@@ -158,7 +153,7 @@ def submissions_csv():
 @login_required
 @authz.role_required("regulator.workspace")
 def submissions_xlsx():
-    out = exports.xlsx_file(current_user, _filter(), _lang())
+    out = exports.xlsx_file(current_user, _filter(), page_lang())
     return send_file(
         out, mimetype=XLSX_MIME, as_attachment=True, download_name=f"submissions-{_stamp()}.xlsx"
     )
@@ -191,7 +186,7 @@ def submissions_zip():
             "warning",
         )
         return redirect(url_for(".submissions", **flt.args()))
-    lang = _report_lang()
+    lang = _reportpage_lang()
     missing = services.reports_to_render(chosen, lang)
     if missing > ZIP_MAX_RENDERS:
         flash(

@@ -138,7 +138,9 @@ class _DefaultLevelZlib:
     compress = staticmethod(zlib.compress)
 
     @classmethod
-    def compressobj(cls, level: int = level, *args: Any, **kwargs: Any) -> Any:
+    def compressobj(cls, level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        """Like zlib.compressobj, with ``cls.level`` in place of the level asked for."""
+        del level  # pydyf asks for 9
         return zlib.compressobj(cls.level, *args, **kwargs)
 
 

@@ -426,3 +426,19 @@ def test_a_save_into_a_draft_deleted_meanwhile_is_refused_not_a_server_error(
     )
     assert resp.status_code == 409
     assert "有人在同一时间更改或删除了这条记录" in resp.get_data(as_text=True)
+
+
+def test_a_draft_submitted_while_being_deleted_is_kept_with_a_message(
+    client, actors, db_session, monkeypatch
+):
+    login(client, actors.officer())
+    assessment, _q = _start(client, actors)
+
+    def submitted_meanwhile(*_a, **_k):
+        raise services.NotADraft("submitted")
+
+    monkeypatch.setattr(services, "discard_draft", submitted_meanwhile)
+    resp = client.post(f"/assessments/{assessment.id}/discard", data={"confirm": "y"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/{assessment.id}")
+    assert "已作为提交保留" in client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert db_session.get(Assessment, assessment.id) is not None

@@ -152,7 +152,7 @@ EXPECTED: dict[str, Rule] = {
     "accounts.change_password GET": Rule(LOGGED_IN),
     "accounts.logins": Rule(LOGGED_IN),
     "accounts.end_other_logins": Rule(LOGGED_IN, note="ends the user's own other logins only"),
-    "accounts.end_login": Rule(
+    "accounts.end_other_login": Rule(
         roles(HIDDEN, anon=LOGIN),
         params={"token_hash": lambda _w, _s: "0" * 64},
         note="a login is addressed by its hash and only its own account finds it",

@@ -17,6 +17,7 @@ import mimetypes
 import re
 import threading
 import weakref
+import xml.etree.ElementTree as ElementTree
 import zlib
 from collections.abc import Callable
 from html import escape
@@ -25,9 +26,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import cssselect2
 import jinja2
 import pydyf
 import weasyprint
+import weasyprint.html
 from flask import Flask, current_app
 from flask_babel import force_locale
 from markupsafe import Markup
@@ -54,8 +57,11 @@ _font_config: FontConfiguration | None = None
 _stylesheets: dict[tuple[str, int], weasyprint.CSS] = {}
 _environments: weakref.WeakKeyDictionary[Flask, jinja2.Environment] = weakref.WeakKeyDictionary()
 # Indentation between tags: collapsing it is invisible (no <pre> in the report, white-space is
-# normal everywhere) and spares the pure-Python HTML parser a fifth of its work.
+# normal everywhere) and makes the document WeasyPrint reads smaller.
 _INDENT = re.compile(r"\n[ \t]+")
+# Characters XML 1.0 forbids (C0 controls other than tab and line breaks, and U+FFFE/U+FFFF).
+# They print as nothing or as a box anyway, so the report drops them from user text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class UnsafeURLError(ValueError):
@@ -295,7 +301,7 @@ def render_html(ctx: dict[str, Any]) -> str:
             css_string=css_string,
             chart=_charts(ctx, t),
         )
-    return _INDENT.sub("\n", html)
+    return _NOT_XML.sub("", _INDENT.sub("\n", html))
 
 
 # WeasyPrint allocates hundreds of thousands of short-lived objects per report (boxes, styles,
@@ -315,14 +321,85 @@ def _fewer_collections():
         gc.set_threshold(*old)
 
 
+# --- the document WeasyPrint renders --------------------------------------------------------------
+#
+# Two changes to how WeasyPrint reads the report take a quarter off its render; neither changes a
+# pixel (tests compare the text and the document tree both ways):
+#
+# * WeasyPrint's user-agent stylesheet has six rules on bare pseudo-elements (``::marker``,
+#   ``::footnote-call``, ``::footnote-marker``, ``::note-call``, ``::note-marker``,
+#   ``::note-callback``). They match every element, so WeasyPrint computes six extra styles per
+#   element: 4,380 of the report's 4,970 computed styles, most of its style step. The report has no
+#   footnotes or notes, and only ``<li>`` elements are list items, so its copy of the stylesheet
+#   drops the note rules and scopes ``::marker`` to ``li``.
+# * report.html is well-formed XHTML, so the C XML parser of the standard library reads it in a
+#   few ms instead of ~70 ms in WeasyPrint's pure-Python HTML5 parser, and gives the same tree.
+#   Anything that does not parse as XML falls back to WeasyPrint's own parser.
+
+_UNUSED_UA_RULE = re.compile(
+    r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback)\s*\{[^}]*\}\s*$",
+    re.MULTILINE,
+)
+_UA_MARKER_RULE = re.compile(r"^::marker(\s*\{)", re.MULTILINE)
+
+
+def _report_ua_stylesheet() -> weasyprint.CSS | None:
+    """WeasyPrint's user-agent stylesheet without the rules that style every element's
+    pseudo-elements; None (WeasyPrint's own sheet is used) if its source is not where it was."""
+    source = getattr(weasyprint.html, "UA", None)
+    counter_style = getattr(weasyprint.html, "UA_COUNTER_STYLE", None)
+    if not isinstance(source, str) or counter_style is None:
+        return None
+    slim = _UA_MARKER_RULE.sub(r"li::marker\1", _UNUSED_UA_RULE.sub("", source))
+    return weasyprint.CSS(string=slim, counter_style=counter_style)
+
+
+# Parsed at import, as WeasyPrint parses its own user-agent stylesheet when it is imported.
+_REPORT_UA = _report_ua_stylesheet()
+
+
+class ReportHTML(weasyprint.HTML):
+    """The report for WeasyPrint: parsed as XML when it is well-formed, with the slim UA sheet."""
+
+    parsed_as_xml = False
+
+    @classmethod
+    def from_string(cls, html: str, base_url: str, url_fetcher: URLFetcher) -> ReportHTML:
+        try:
+            # The report template's own output: every user string in it is escaped by Jinja, so
+            # it can hold no DTD or entity declaration. Expat resolves no external entity.
+            root = ElementTree.fromstring(html)  # noqa: S314
+        except ElementTree.ParseError:
+            return cls(string=html, base_url=base_url, url_fetcher=url_fetcher)
+        # WeasyPrint's constructor sets the base URL, fetcher and media type from an empty
+        # document; the parsed tree then replaces that document's tree.
+        document = cls(string="<html></html>", base_url=base_url, url_fetcher=url_fetcher)
+        document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+            root, content_language=None
+        )
+        document.etree_element = document.wrapper_element.etree_element
+        document.parsed_as_xml = True
+        return document
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[weasyprint.CSS]:
+        if _REPORT_UA is None or forms:
+            return super()._ua_stylesheets(forms)
+        return [_REPORT_UA]
+
+
+def report_document(html: str) -> ReportHTML:
+    """The report's HTML as WeasyPrint's document, fetching assets from the report folders only."""
+    fetcher = SafeURLFetcher(_asset_roots())
+    base_url = path2url(str(_reports_dir())) + "/"
+    return ReportHTML.from_string(html, base_url, fetcher)
+
+
 def render_report_pdf(ctx: dict[str, Any]) -> bytes:
     """The report as PDF bytes (A4, CJK font embedded); needs a Flask app context."""
     html = render_html(ctx)
-    fetcher = SafeURLFetcher(_asset_roots())
-    base_url = path2url(str(_reports_dir())) + "/"
     with _lock, _fewer_collections():  # shared FontConfiguration and CSS: one at a time
-        stylesheet = _stylesheet(fetcher)
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        document = report_document(html)
+        stylesheet = _stylesheet(document.url_fetcher)
         return document.write_pdf(stylesheets=[stylesheet], font_config=_fonts())
 
 

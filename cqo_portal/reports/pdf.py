@@ -38,6 +38,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from cqo_portal import charts
+from cqo_portal.reports import weasyprint_fixes
 
 __all__ = [
     "SafeURLFetcher",
@@ -152,6 +153,10 @@ class _DefaultLevelZlib:
 
 if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = _DefaultLevelZlib  # type: ignore[attr-defined]
+
+# SVG chart labels drawn as whole runs; contents page laid out twice, not three times (see
+# weasyprint_fixes).
+weasyprint_fixes.install()
 
 
 # --- template helpers ---------------------------------------------------------------------------

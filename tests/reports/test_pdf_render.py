@@ -500,6 +500,53 @@ def test_warm_up_loads_fonts_stylesheet_and_template(pdf_app, zh_ctx):
     assert squash(zh_ctx["enterprise"]["name"]) in squash(html)
 
 
+WARMED_FORK = """
+import os, sys, cffi.api
+sys.path.insert(0, sys.argv[1])
+import flask, flask_babel
+from pathlib import Path
+from tests.reports.conftest import build_report_ctx
+from cqo_portal.reports import pdf
+root = Path(sys.argv[1])
+app = flask.Flask("cqo_portal", template_folder=str(root / "templates"),
+                  static_folder=str(root / "static"))
+flask_babel.Babel(app)
+with app.app_context():
+    pdf.warm_up()
+parsed = []
+original = cffi.api.FFI._typeof_locked
+cffi.api.FFI._typeof_locked = lambda ffi, cdecl: parsed.append(cdecl) or original(ffi, cdecl)
+pid = os.fork()
+if pid == 0:  # a work horse, forked from the warmed parent as RQ forks one per job
+    with app.app_context():
+        data = pdf.render_report_pdf(build_report_ctx(sys.argv[2]))
+    print(len(data), [c for c in parsed if not c.startswith("hb_codepoint_t[")])
+    sys.stdout.flush()
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_warm_up_leaves_a_forked_render_nothing_to_load(lang):
+    """After warm_up() in the parent (RQ worker, gunicorn master), a forked process renders a
+    report without first declaring any of WeasyPrint's C types (each costs it 2-10 ms); only
+    the font subset's glyph arrays, whose sizes differ per report, are new."""
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run(
+        [sys.executable, "-c", WARMED_FORK, str(Path(__file__).resolve().parents[2]), lang],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    size, parsed = out.stdout.split(" ", 1)
+    assert int(size) > 50_000
+    assert parsed.strip() == "[]", out.stdout
+
+
 def test_gunicorn_master_loads_the_renderer_before_forking_workers(pdf_app, monkeypatch):
     """gunicorn.conf.py's when_ready hook warms the renderer once in the master (preload_app),
     so every forked worker's first report renders warm; CQO_WARM_REPORTS=0 skips it."""

@@ -10,9 +10,9 @@ text and the page images with and without them.
 single characters. The report's two charts hold about 40 labels and 330 characters, so that cost
 about 3% of an English report's first render (in CPU instructions; less in Chinese). It also
 loses kerning and separates combining marks: WeasyPrint issue #2249, where the maintainer
-proposes exactly this fix, to draw the whole text when no list positions single characters. ``whole_run_text`` does that and hands
-everything else to WeasyPrint's own function unchanged (a list of more than one value,
-``rotate``, ``letter-spacing``, ``textLength``, no text). The run is shaped once by Pango, starts
+proposes exactly this fix, to draw the whole text when no list positions single characters.
+``whole_run_text`` does that and hands everything else to WeasyPrint's own function unchanged (a
+list of more than one value, ``rotate``, ``letter-spacing``, ``textLength``, no text). The run is shaped once by Pango, starts
 where the first character would, and extends the bounding box (which ``text-anchor`` uses) by its
 whole width, as the per-character path does.
 

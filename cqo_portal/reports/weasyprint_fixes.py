@@ -12,9 +12,9 @@ about 3% of an English report's first render (in CPU instructions; less in Chine
 loses kerning and separates combining marks: WeasyPrint issue #2249, where the maintainer
 proposes exactly this fix, to draw the whole text when no list positions single characters.
 ``whole_run_text`` does that and hands everything else to WeasyPrint's own function unchanged (a
-list of more than one value, ``rotate``, ``letter-spacing``, ``textLength``, no text). The run is shaped once by Pango, starts
-where the first character would, and extends the bounding box (which ``text-anchor`` uses) by its
-whole width, as the per-character path does.
+list of more than one value, ``rotate``, ``letter-spacing``, ``textLength``, no text). The run
+is shaped once by Pango, starts where the first character would, and extends the bounding box
+(which ``text-anchor`` uses) by its whole width, as the per-character path does.
 
 **Target counters that wait for their target only.** For ``content: target-counter(url(#x),
 page)``, WeasyPrint's ``compute_content_list`` rebinds its list of the box's *own* missing

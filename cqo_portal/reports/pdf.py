@@ -399,13 +399,17 @@ def report_document(html: str) -> ReportHTML:
     return ReportHTML.from_string(html, base_url, fetcher)
 
 
-def render_report_pdf(ctx: dict[str, Any]) -> bytes:
-    """The report as PDF bytes (A4, CJK font embedded); needs a Flask app context."""
-    html = render_html(ctx)
+def _write_report_pdf(html: str) -> bytes:
+    """HTML in the report's markup as PDF bytes, with the report's stylesheet and fonts."""
     with _lock, _fewer_collections():  # shared FontConfiguration and CSS: one at a time
         document = report_document(html)
         stylesheet = _stylesheet(document.url_fetcher)
         return document.write_pdf(stylesheets=[stylesheet], font_config=_fonts())
+
+
+def render_report_pdf(ctx: dict[str, Any]) -> bytes:
+    """The report as PDF bytes (A4, CJK font embedded); needs a Flask app context."""
+    return _write_report_pdf(render_html(ctx))
 
 
 # A page in the report's own markup with one of each kind of box the report has: its font sizes,
@@ -457,11 +461,7 @@ def warm_up() -> None:
     chart = charts.bar_chart(
         ["组织环境", "Leadership"], [50.0, 44.0], title="warm-up", series_label="本企业 Us"
     )
-    html = _WARM_UP_PAGE.replace("{chart}", chart)
-    with _lock, _fewer_collections():
-        document = report_document(html)
-        stylesheet = _stylesheet(document.url_fetcher)
-        document.write_pdf(stylesheets=[stylesheet], font_config=_fonts())
+    _write_report_pdf(_WARM_UP_PAGE.replace("{chart}", chart))
 
 
 def render_minimal_pdf(text: str) -> bytes:

@@ -356,7 +356,11 @@ def _report_ua_stylesheet() -> weasyprint.CSS | None:
     if not isinstance(source, str) or counter_style is None:
         return None
     slim = _UA_MARKER_RULE.sub(r"li::marker\1", _UNUSED_UA_RULE.sub("", source))
-    return weasyprint.CSS(string=slim, counter_style=counter_style)
+    # Documents take their counter styles from a copy of WeasyPrint's own registry, which its
+    # import filled from this very source. Parsing into that registry again would redefine
+    # every style and log "Invalid counter style name" for ``disc`` and ``decimal`` in every
+    # process, so the slim sheet's @counter-style rules go into a throwaway registry.
+    return weasyprint.CSS(string=slim, counter_style=type(counter_style)())
 
 
 # Parsed at import, as WeasyPrint parses its own user-agent stylesheet when it is imported.

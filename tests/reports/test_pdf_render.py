@@ -639,6 +639,24 @@ def test_characters_xml_forbids_are_dropped_and_other_html_falls_back(pdf_app, s
     assert "控制字符企业" in text and "unclosedline" in text
 
 
+def test_loading_the_renderer_logs_no_warning():
+    """Importing the renderer (every worker does) builds the slim user-agent sheet without
+    redefining WeasyPrint's counter styles, which logged two "Invalid counter style name"
+    warnings per process, and leaves WeasyPrint's own registry as it was."""
+    import sys
+
+    code = (
+        "import logging, sys; logging.basicConfig(stream=sys.stdout, format='%(message)s');"
+        "import weasyprint.html as h; before = dict(h.UA_COUNTER_STYLE);"
+        "import cqo_portal.reports.pdf;"
+        "print('unchanged' if dict(h.UA_COUNTER_STYLE) == before else 'changed')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["unchanged"], out.stdout + out.stderr
+
+
 def test_slim_user_agent_styles_render_the_very_same_pages(pdf_app, zh_ctx, zh_pdf, tmp_path):
     """The report's copy of WeasyPrint's user-agent stylesheet drops the rules that gave every
     element six unused pseudo-element styles (footnote and note calls, markers outside <li>);

@@ -38,7 +38,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from cqo_portal import charts
-from cqo_portal.reports import weasyprint_fixes
+from cqo_portal.reports import weasyprint_fixes, weasyprint_hotpaths
 
 __all__ = [
     "SafeURLFetcher",
@@ -155,8 +155,10 @@ if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = _DefaultLevelZlib  # type: ignore[attr-defined]
 
 # SVG chart labels drawn as whole runs; contents page laid out twice, not three times (see
-# weasyprint_fixes).
+# weasyprint_fixes). Faster paths through WeasyPrint's hottest functions, same output (see
+# weasyprint_hotpaths).
 weasyprint_fixes.install()
+weasyprint_hotpaths.install()
 
 
 # --- template helpers ---------------------------------------------------------------------------

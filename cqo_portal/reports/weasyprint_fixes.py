@@ -35,9 +35,10 @@ from math import inf
 from typing import Any
 
 import weasyprint.document as document_module
+import weasyprint.draw.text as draw_text_module
 import weasyprint.svg as svg_module
 from weasyprint.css.properties import INITIAL_VALUES
-from weasyprint.draw.text import draw_emojis, draw_first_line
+from weasyprint.draw.text import draw_emojis
 from weasyprint.matrix import Matrix
 from weasyprint.svg.bounding_box import extend_bounding_box
 from weasyprint.svg.text import Style, TextBox
@@ -156,7 +157,8 @@ def whole_run_text(svg: Any, node: Any, font_size: float) -> None:
     text_box = TextBox(layout, style)
     text_box.baseline = baseline
     matrix = Matrix(a=1, d=-1, e=x_position, f=y_position)
-    emojis = draw_first_line(svg.stream, text_box, "none", "none", matrix)
+    # Looked up when called, so that weasyprint_hotpaths' version draws the label.
+    emojis = draw_text_module.draw_first_line(svg.stream, text_box, "none", "none", matrix)
     svg.stream.end_text()
     svg.stream.pop_state()
     draw_emojis(svg.stream, style, x, y, emojis)

@@ -7,8 +7,10 @@ use the ``*_report_ctx`` fixtures (importing "conftest" by name is ambiguous in 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -486,3 +488,14 @@ def fill_and_submit(actors, key: str = "cqo-qms", *, submit: bool = True):
         services.submit_assessment(assessment, officer)
         actors.session.flush()
     return assessment, officer
+
+
+@contextlib.contextmanager
+def replaced_by_weasyprints_own(module: Any):
+    """WeasyPrint's own code instead of ``module``'s replacements (weasyprint_fixes,
+    weasyprint_hotpaths) for the length of the block; they are put back after it."""
+    module.uninstall()
+    try:
+        yield
+    finally:
+        assert module.install()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import shutil
 import subprocess
@@ -19,6 +18,7 @@ import weasyprint.text.line_break as line_break  # noqa: E402
 from cqo_portal import charts  # noqa: E402
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
 from cqo_portal.reports import weasyprint_fixes  # noqa: E402
+from tests.reports.conftest import replaced_by_weasyprints_own  # noqa: E402
 
 FONT = "font-family: 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'DejaVu Sans', sans-serif"
 
@@ -27,14 +27,8 @@ def page_texts(data: bytes) -> list[str]:
     return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
-@contextlib.contextmanager
 def weasyprints_own_code():
-    """WeasyPrint without the fixes, for the length of the block."""
-    weasyprint_fixes.uninstall()
-    try:
-        yield
-    finally:
-        assert weasyprint_fixes.install()
+    return replaced_by_weasyprints_own(weasyprint_fixes)
 
 
 def render(html: str) -> bytes:

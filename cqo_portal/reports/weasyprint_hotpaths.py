@@ -1,0 +1,422 @@
+"""Faster paths through five of WeasyPrint 70's hottest functions, for the report's render.
+
+A report is about 2,000 boxes, and WeasyPrint spends its time in a few small functions called for
+every box, property or line. Each replacement here returns exactly what WeasyPrint's own function
+returns, and hands every input outside the common case it was written for to that function.
+Together they take about 15% off a report's render (benchmarks/bench_pdf.py; README, "Measured").
+Tests render the reports and a document built to take every fallback (var(), inherit, logical
+properties, calc(), pre-formatted text, justification, ellipsis, right-to-left text, letter
+spacing, languages, floats, running elements) with and without them, and compare the PDF bytes
+and every computed property of every box.
+
+``install()`` (called by reports/pdf.py at import) applies them only to the WeasyPrint release
+they were written against (``SUPPORTED``); with any other release WeasyPrint runs unchanged and a
+test fails, so an upgrade is checked again before it ships.
+
+1. **Computed styles.** ``ComputedStyle.__missing__`` computes a property the first time it is
+   read: about 30,000 times a report. Most are neither set by the stylesheet (inherited or
+   initial) nor special (``float``, ``display``, ``position``, ``page``, text decorations,
+   custom properties, ``var()``, ``calc()``, ``inherit``/``initial`` keywords, physical properties
+   whose logical twin is set). ``_computed_value`` answers those directly and sends the rest to
+   WeasyPrint's method. It also remembers the logical name of each physical property, which
+   WeasyPrint derived again for each lookup.
+2. **Line layouts kept for drawing.** WeasyPrint shapes each line of text with Pango to break it,
+   drops that Pango layout, then builds and shapes it again to draw the line; and drawing
+   switches the layout to single-paragraph mode, which makes Pango lay it out once more. The
+   layout is now kept from breaking to drawing when the box keeps its style and has no
+   justification spacing, and the switch is skipped when the text holds no paragraph separator
+   (it only changes how those are laid out). Every drawn line is shaped once less.
+3. **Pango contexts.** Every line layout created a Pango context and a font description; those
+   depend only on the font configuration, direction, language and font, so they are made once per
+   font configuration and reused (Pango copies a layout's font description; nothing changes a
+   context after it is made).
+4. **Used lengths.** ``resolve_percentages`` turns the computed margins, paddings, sizes and
+   borders of each box into used values, 2,800 times a report, through a generic helper per
+   property; lengths in px and % are now resolved inline, everything else by that helper.
+5. **Normal flow.** ``Box.is_in_normal_flow`` (11,000 calls a report) made five method calls and
+   six style lookups; it reads ``float`` and ``position`` once each.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from math import inf
+from typing import Any
+
+import weasyprint
+import weasyprint.draw.text as draw_text_module
+import weasyprint.layout.percent as percent_module
+from weasyprint.css import ComputedStyle
+from weasyprint.css.computed_values import COMPUTER_FUNCTIONS, PHYSICAL_FUNCTIONS
+from weasyprint.css.functions import check_math
+from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED, INITIAL_VALUES, Dimension
+from weasyprint.css.tokens import Pending
+from weasyprint.formatting_structure.boxes import Box, PageBox
+from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+from weasyprint.text.fonts import font_features, get_font_description
+from weasyprint.text.line_break import Layout
+
+__all__ = ["SUPPORTED", "install", "installed", "uninstall"]
+
+#: WeasyPrint releases whose internals these replacements were written against and checked on.
+SUPPORTED = ("70.",)
+
+# --- 1. computed styles ---------------------------------------------------------------------
+
+_original_missing = ComputedStyle.__missing__
+# Properties WeasyPrint's method treats specially whatever their value.
+_SPECIAL_PROPERTIES = frozenset({"float", "display", "position", "page"})
+_logical_names: dict[tuple[str, str], str] = {}
+
+
+def _computed_value(style: Any, key: str) -> Any:
+    """ComputedStyle.__missing__: the common cases here, the rest by WeasyPrint's method."""
+    if key in _SPECIAL_PROPERTIES or key[:16] == "text_decoration_" or key[:2] == "__":
+        return _original_missing(style, key)
+    cascaded = style.cascaded
+    if key in PHYSICAL_FUNCTIONS:
+        direction = style["direction"]
+        logical = _logical_names.get((key, direction))
+        if logical is None:
+            # WeasyPrint 70 always lays out top to bottom (block="ttb").
+            logical = PHYSICAL_FUNCTIONS[key](block="ttb", inline=direction)
+            _logical_names[key, direction] = logical
+        if logical in cascaded:  # the logical twin may win over the physical property
+            return _original_missing(style, key)
+    if key in cascaded:
+        value = cascaded[key][0]
+        if (
+            value == "inherit"
+            or value == "initial"
+            or isinstance(value, Pending)
+            or check_math(value)
+        ):
+            return _original_missing(style, key)
+        compute = COMPUTER_FUNCTIONS.get(key)
+        if compute is not None:
+            value = compute(style, key, value)
+        style[key] = value
+        return value
+    parent = style.parent_style
+    if parent is not None and key in INHERITED:
+        value = style[key] = parent[key]
+        return value
+    if key in INITIAL_NOT_COMPUTED:
+        return _original_missing(style, key)
+    value = style[key] = INITIAL_VALUES[key]
+    return value
+
+
+# --- 2. line layouts kept for drawing --------------------------------------------------------
+
+_original_deactivate = Layout.deactivate
+_original_reactivate = Layout.reactivate
+_original_draw_first_line = draw_text_module.draw_first_line
+_original_draw_pango = draw_text_module.pango
+# What Pango treats as the end of a paragraph (and single-paragraph mode draws as a glyph), plus
+# the line separators, to be safe.
+_SEPARATORS = ("\n", "\r", "\u2029", "\u2028", "\x85")
+
+
+def _keep_layout(layout: Any) -> None:
+    """Layout.deactivate: keep the Pango layout aside for drawing instead of dropping it."""
+    layout._kept = (layout.layout, layout.language, layout.style)
+    del layout.layout, layout.language, layout.style
+
+
+def _reuse_layout(layout: Any, style: Any) -> None:
+    """Layout.reactivate: the kept Pango layout when nothing it was shaped with changed."""
+    kept = layout.__dict__.pop("_kept", None)
+    if kept is not None and kept[2] is style and not layout.justification_spacing:
+        layout.layout, layout.language, layout.style = kept
+        return
+    _original_reactivate(layout, style)
+
+
+class _DrawingPango:
+    """weasyprint.draw.text's ``pango``: the library, but for a single-paragraph switch that
+    draw_first_line has marked as changing nothing."""
+
+    def __init__(self, lib: Any) -> None:
+        self._lib = lib
+        self._state = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._lib, name)
+        setattr(self, name, value)  # looked up per glyph: once through here is enough
+        return value
+
+    def pango_layout_set_single_paragraph_mode(self, layout: Any, setting: bool) -> None:
+        if not getattr(self._state, "skip", False):
+            self._lib.pango_layout_set_single_paragraph_mode(layout, setting)
+
+
+_drawing_pango = _DrawingPango(pango)
+
+
+def _draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
+    """draw_first_line, without relaying out a line that has no paragraph separator."""
+    text = textbox.pango_layout.text
+    state = _drawing_pango._state
+    state.skip = not any(separator in text for separator in _SEPARATORS)
+    try:
+        return _original_draw_first_line(stream, textbox, *args)
+    finally:
+        state.skip = False
+
+
+# --- 3. Pango contexts ----------------------------------------------------------------------
+
+_original_setup = Layout.setup
+
+
+def _setup(layout: Any, style: Any) -> None:
+    """Layout.setup, with the Pango context and font description made once per font
+    configuration (WeasyPrint 70's own body otherwise)."""
+    layout.style = style
+    layout.first_line_direction = 0
+
+    font_config = style.font_config
+    cache = font_config.__dict__.get("_cqo_pango")
+    if cache is None:
+        cache = font_config.__dict__["_cqo_pango"] = ({}, {})
+    contexts, descriptions = cache
+
+    direction = style["direction"]
+    override = style["font_language_override"]
+    if override != "normal":
+        lang = LST_TO_ISO.get(override.lower(), override)
+    else:
+        lang = style["lang"] or None
+    context = contexts.get((direction, lang))
+    if context is None:
+        pango_context = ffi.gc(
+            pango.pango_font_map_create_context(font_config.font_map), gobject.g_object_unref
+        )
+        pango.pango_context_set_round_glyph_positions(pango_context, False)
+        pango.pango_context_set_base_dir(pango_context, PANGO_DIRECTION[direction])
+        if lang:
+            lang_p, _ = unicode_to_char_p(lang)
+            language = pango.pango_language_from_string(lang_p)
+            pango.pango_context_set_language(pango_context, language)
+        else:
+            language = pango.pango_language_get_default()
+        context = contexts[direction, lang] = (pango_context, language)
+    pango_context, layout.language = context
+
+    variations = style["font_variation_settings"]
+    font_key = (
+        tuple(style["font_family"]),
+        style["font_style"],
+        style["font_stretch"],
+        style["font_weight"],
+        style["font_size"],
+        style["font_variant_caps"],
+        variations if variations == "normal" else tuple(variations),
+    )
+    font_description = descriptions.get(font_key)
+    if font_description is None:
+        font_description = descriptions[font_key] = get_font_description(style)
+    layout.layout = ffi.gc(pango.pango_layout_new(pango_context), gobject.g_object_unref)
+    pango.pango_layout_set_auto_dir(layout.layout, False)
+    pango.pango_layout_set_font_description(layout.layout, font_description)
+
+    if style["text_decoration_line"] != "none":
+        metrics = ffi.gc(
+            pango.pango_context_get_metrics(pango_context, font_description, layout.language),
+            pango.pango_font_metrics_unref,
+        )
+        layout.ascent = FROM_UNITS * pango.pango_font_metrics_get_ascent(metrics)
+        layout.underline_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_position(metrics)
+        )
+        layout.strikethrough_position = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_position(metrics)
+        )
+        layout.underline_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_underline_thickness(metrics)
+        )
+        layout.strikethrough_thickness = FROM_UNITS * (
+            pango.pango_font_metrics_get_strikethrough_thickness(metrics)
+        )
+    else:
+        layout.ascent = None
+        layout.underline_position = None
+        layout.strikethrough_position = None
+
+    features = font_features(
+        style["font_kerning"],
+        style["font_variant_ligatures"],
+        style["font_variant_position"],
+        style["font_variant_caps"],
+        style["font_variant_numeric"],
+        style["font_variant_alternates"],
+        style["font_variant_east_asian"],
+        style["font_feature_settings"],
+    )
+    if features:
+        encoded = ",".join(f"{key} {value}" for key, value in features.items()).encode()
+        attr = font_config.font_features.setdefault(
+            encoded, pango.pango_attr_font_features_new(encoded)
+        )
+        attr_list = pango.pango_attr_list_new()
+        pango.pango_attr_list_insert(attr_list, attr)
+        pango.pango_layout_set_attributes(layout.layout, attr_list)
+
+
+# --- 4. used lengths ------------------------------------------------------------------------
+
+_original_resolve_percentages = percent_module.resolve_percentages
+_percentage = percent_module.percentage
+_adjust_box_sizing = percent_module.adjust_box_sizing
+# Modules that imported resolve_percentages by name (flex reads it from the percent module).
+_LAYOUT_MODULES = tuple(
+    f"weasyprint.layout.{name}"
+    for name in ("absolute", "block", "column", "float", "grid", "inline", "page", "table")
+)
+
+
+def _used(value: Any, style: Any, refer_to: Any) -> Any:
+    """percentage(): px and % here, anything else (auto, None, calc()) by WeasyPrint's helper."""
+    if value.__class__ is Dimension:
+        unit = value.unit
+        if unit == "px":
+            return value.value
+        if unit == "%":
+            return refer_to * value.value / 100
+    return _percentage(value, style, refer_to)
+
+
+def _resolve_percentages(box: Any, containing_block: Any) -> None:
+    """resolve_percentages with the common units resolved inline (same values, same order)."""
+    if isinstance(containing_block, Box):
+        cb_width = containing_block.width
+        cb_height = containing_block.height
+    else:
+        cb_width, cb_height = containing_block
+    maybe_height = cb_height if isinstance(box, PageBox) else cb_width
+    style = box.style
+    box.margin_left = _used(style["margin_left"], style, cb_width)
+    box.margin_right = _used(style["margin_right"], style, cb_width)
+    box.margin_top = _used(style["margin_top"], style, maybe_height)
+    box.margin_bottom = _used(style["margin_bottom"], style, maybe_height)
+    box.padding_left = _used(style["padding_left"], style, cb_width)
+    box.padding_right = _used(style["padding_right"], style, cb_width)
+    box.padding_top = _used(style["padding_top"], style, maybe_height)
+    box.padding_bottom = _used(style["padding_bottom"], style, maybe_height)
+    box.width = _used(style["width"], style, cb_width)
+    min_width = _used(style["min_width"], style, cb_width)
+    box.min_width = 0 if min_width == "auto" else min_width
+    box.max_width = _used(style["max_width"], style, cb_width)
+
+    if cb_height == "auto":
+        height = style["height"]
+        if height == "auto" or check_math(height) or height.unit == "%":
+            box.height = "auto"
+        elif height.unit.lower() == "px":
+            box.height = height.value
+        else:  # WeasyPrint asserts px here: let it say so
+            _original_resolve_percentages(box, containing_block)
+            return
+        min_height = _used(style["min_height"], style, 0)
+        box.min_height = 0 if min_height == "auto" else min_height
+        box.max_height = _used(style["max_height"], style, inf)
+    else:
+        box.height = _used(style["height"], style, cb_height)
+        min_height = _used(style["min_height"], style, cb_height)
+        box.min_height = 0 if min_height == "auto" else min_height
+        box.max_height = _used(style["max_height"], style, cb_height)
+
+    # Collapsed borders were resolved by the table layout already.
+    collapse = style["border_collapse"] == "collapse"
+    for name in ("border_top_width", "border_right_width", "border_bottom_width"):
+        if not (collapse and hasattr(box, name)):
+            setattr(box, name, style[name])
+    if not (collapse and hasattr(box, "border_left_width")):
+        box.border_left_width = style["border_left_width"]
+
+    if style["box_sizing"] != "content-box":  # content-box changes nothing
+        _adjust_box_sizing(box, "width")
+        _adjust_box_sizing(box, "height")
+
+
+# --- 5. normal flow -------------------------------------------------------------------------
+
+_original_is_in_normal_flow = Box.is_in_normal_flow
+# is_floated() and is_footnote()
+_OUT_OF_FLOW_FLOATS = frozenset({"left", "right", "inline-start", "inline-end", "footnote"})
+
+
+def _is_in_normal_flow(box: Any) -> bool:
+    """Box.is_in_normal_flow: not floated, a footnote, positioned, running or a note."""
+    style = box.style
+    if style["float"] in _OUT_OF_FLOW_FLOATS:
+        return False
+    position = style["position"]
+    return not (
+        position == "absolute"
+        or position == "fixed"
+        or position[0] == "running()"
+        or position[0] == "note()"
+    )
+
+
+# --- installing -----------------------------------------------------------------------------
+
+
+def _targets() -> list[tuple[Any, str, Any, Any]]:
+    """(owner, attribute, WeasyPrint's own value, replacement) for every replacement."""
+    targets: list[tuple[Any, str, Any, Any]] = [
+        (ComputedStyle, "__missing__", _original_missing, _computed_value),
+        (Layout, "deactivate", _original_deactivate, _keep_layout),
+        (Layout, "reactivate", _original_reactivate, _reuse_layout),
+        (Layout, "setup", _original_setup, _setup),
+        (draw_text_module, "pango", _original_draw_pango, _drawing_pango),
+        (draw_text_module, "draw_first_line", _original_draw_first_line, _draw_first_line),
+        (
+            percent_module,
+            "resolve_percentages",
+            _original_resolve_percentages,
+            _resolve_percentages,
+        ),
+        (Box, "is_in_normal_flow", _original_is_in_normal_flow, _is_in_normal_flow),
+    ]
+    for name in _LAYOUT_MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "resolve_percentages"):
+            targets.append(
+                (module, "resolve_percentages", _original_resolve_percentages, _resolve_percentages)
+            )
+    return targets
+
+
+def supported() -> bool:
+    """Whether the installed WeasyPrint is a release these replacements were written for."""
+    return str(getattr(weasyprint, "__version__", "")).startswith(SUPPORTED)
+
+
+def install() -> bool:
+    """Put every replacement in place; False (and WeasyPrint left as it is) for a release they
+    were not written for, or when something they replace is not where it was."""
+    if not supported():
+        return False
+    targets = _targets()
+    if any(getattr(owner, name, None) not in (own, new) for owner, name, own, new in targets):
+        return False
+    for owner, name, _own, new in targets:
+        setattr(owner, name, new)
+    return True
+
+
+def installed() -> bool:
+    """Whether every replacement is in place."""
+    return all(getattr(owner, name, None) is new for owner, name, _own, new in _targets())
+
+
+def uninstall() -> None:
+    """Give WeasyPrint its own functions back (tests compare the two)."""
+    for owner, name, own, new in _targets():
+        if getattr(owner, name, None) is new:
+            setattr(owner, name, own)

@@ -1,13 +1,14 @@
-"""Faster paths through five of WeasyPrint 70's hottest functions, for the report's render.
+"""Faster paths through six of WeasyPrint 70's hottest functions, for the report's render.
 
 A report is about 2,000 boxes, and WeasyPrint spends its time in a few small functions called for
-every box, property or line. Each replacement here returns exactly what WeasyPrint's own function
-returns, and hands every input outside the common case it was written for to that function.
-Together they take about 15% off a report's render (benchmarks/bench_pdf.py; README, "Measured").
-Tests render the reports and a document built to take every fallback (var(), inherit, logical
-properties, calc(), pre-formatted text, justification, ellipsis, right-to-left text, letter
-spacing, languages, floats, running elements) with and without them, and compare the PDF bytes
-and every computed property of every box.
+every box, property, line or glyph. Each replacement here returns exactly what WeasyPrint's own
+function returns, and hands every input outside the common case it was written for to that
+function. Together they take about a fifth off a report's render (benchmarks/bench_pdf.py;
+README, "Measured"). Tests render the reports and a document built to take every fallback
+(var(), inherit, logical properties, calc(), pre-formatted text, justification, ellipsis,
+right-to-left text, combining marks, missing glyphs, letter spacing, languages, floats, running
+elements) with and without them, and compare the PDF bytes and every computed property of every
+box.
 
 ``install()`` (called by reports/pdf.py at import) applies them only to the WeasyPrint release
 they were written against (``SUPPORTED``); with any other release WeasyPrint runs unchanged and a
@@ -26,14 +27,18 @@ test fails, so an upgrade is checked again before it ships.
    layout is now kept from breaking to drawing when the box keeps its style and has no
    justification spacing, and the switch is skipped when the text holds no paragraph separator
    (it only changes how those are laid out). Every drawn line is shaped once less.
-3. **Pango contexts.** Every line layout created a Pango context and a font description; those
+3. **Glyphs read in bulk.** Drawing a line read each glyph's id, width and offsets field by field
+   through cffi (about 60,000 glyphs in an English report); they are now read as integers from
+   Pango's array in one go per run, and the same PDF text operators are written. Lines with an
+   ellipsis, and fonts WeasyPrint draws specially (emoji, bitmap), keep WeasyPrint's function.
+4. **Pango contexts.** Every line layout created a Pango context and a font description; those
    depend only on the font configuration, direction, language and font, so they are made once per
    font configuration and reused (Pango copies a layout's font description; nothing changes a
    context after it is made).
-4. **Used lengths.** ``resolve_percentages`` turns the computed margins, paddings, sizes and
+5. **Used lengths.** ``resolve_percentages`` turns the computed margins, paddings, sizes and
    borders of each box into used values, 2,800 times a report, through a generic helper per
    property; lengths in px and % are now resolved inline, everything else by that helper.
-5. **Normal flow.** ``Box.is_in_normal_flow`` (11,000 calls a report) made five method calls and
+6. **Normal flow.** ``Box.is_in_normal_flow`` (11,000 calls a report) made five method calls and
    six style lookups; it reads ``float`` and ``position`` once each.
 """
 
@@ -53,6 +58,7 @@ from weasyprint.css.functions import check_math
 from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED, INITIAL_VALUES, Dimension
 from weasyprint.css.tokens import Pending
 from weasyprint.formatting_structure.boxes import Box, PageBox
+from weasyprint.logger import LOGGER
 from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
 from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
 from weasyprint.text.fonts import font_features, get_font_description
@@ -109,7 +115,7 @@ def _computed_value(style: Any, key: str) -> Any:
     return value
 
 
-# --- 2. line layouts kept for drawing --------------------------------------------------------
+# --- 2, 3. line layouts kept for drawing, glyphs read in bulk -------------------------------
 
 _original_deactivate = Layout.deactivate
 _original_reactivate = Layout.reactivate
@@ -156,18 +162,173 @@ class _DrawingPango:
 _drawing_pango = _DrawingPango(pango)
 
 
-def _draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
-    """draw_first_line, without relaying out a line that has no paragraph separator."""
+# PangoGlyphInfo as WeasyPrint declares it: guint glyph, then PangoGlyphGeometry (width, x_offset,
+# y_offset: ints), then a guint of attributes; 20 bytes, read as five 32-bit integers.
+_GLYPH_INFO_INTS = 5
+_GLYPH_INFO_READABLE = (
+    ffi.sizeof("PangoGlyphInfo") == 4 * _GLYPH_INFO_INTS
+    and ffi.offsetof("PangoGlyphInfo", "geometry") == 4
+    and ffi.sizeof("PangoGlyphGeometry") == 12
+)
+_OLD_PANGO = pango.pango_version() < 14802  # WeasyPrint's workaround for Pango issue #530
+_GLYPH_EMPTY = pango.PANGO_GLYPH_EMPTY
+_GLYPH_UNKNOWN = pango.PANGO_GLYPH_UNKNOWN_FLAG
+
+
+def _draw_first_line(
+    stream: Any, textbox: Any, text_overflow: Any, block_ellipsis: Any, matrix: Any
+) -> Any:
+    """draw_first_line: the glyphs read in bulk when no ellipsis is drawn and every font is an
+    outline font (no emoji, no bitmap); otherwise WeasyPrint's function, which still does not
+    lay the line out again when it has no paragraph separator."""
+    if (
+        _GLYPH_INFO_READABLE
+        and text_overflow != "ellipsis"
+        and block_ellipsis == "none"
+        and textbox.text.strip()
+        and textbox.style["font_size"] >= 1e-6
+    ):
+        drawn = _draw_glyph_runs(stream, textbox, matrix)
+        if drawn is not None:
+            return drawn
     text = textbox.pango_layout.text
     state = _drawing_pango._state
     state.skip = not any(separator in text for separator in _SEPARATORS)
     try:
-        return _original_draw_first_line(stream, textbox, *args)
+        return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
     finally:
         state.skip = False
 
 
-# --- 3. Pango contexts ----------------------------------------------------------------------
+def _draw_glyph_runs(stream: Any, textbox: Any, matrix: Any) -> list[Any] | None:
+    """WeasyPrint 70's draw_first_line for plain lines, writing the same PDF operators: each
+    run's glyph ids, widths and offsets read as integers from Pango's array at once instead of
+    field by field through cffi. None (nothing drawn) when a font needs WeasyPrint's emoji or
+    bitmap handling."""
+    layout = textbox.pango_layout
+    if any(separator in layout.text for separator in _SEPARATORS):
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    first_line, _ = layout.get_first_line()
+
+    runs = []
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        pango_font = glyph_item.item.analysis.font
+        font, font_size = stream.add_font(pango_font)
+        if font.png or font.svg or font.colr or font.bitmap:
+            return None
+        runs.append((glyph_item, pango_font, font, font_size))
+
+    stream.set_text_matrix(*matrix.values)
+    previous_pango_font = None
+    string = ""
+    utf8_text = None
+    font_size = 0.0
+    for glyph_item, pango_font, font, run_font_size in runs:
+        if pango_font != previous_pango_font:
+            previous_pango_font = pango_font
+            font_size = textbox.style["font_size"] if _OLD_PANGO else run_font_size
+            if string:
+                stream.show_text(string)
+            string = ""
+            stream.set_font_size(font.hash, font_size)
+        string += "<"
+        glyph_string = glyph_item.glyphs
+        num_glyphs = glyph_string.num_glyphs
+        infos = memoryview(ffi.buffer(glyph_string.glyphs, num_glyphs * 4 * _GLYPH_INFO_INTS))
+        glyph_ids = infos.cast("I")[0::_GLYPH_INFO_INTS].tolist()
+        signed = infos.cast("i")
+        widths = signed[1::_GLYPH_INFO_INTS].tolist()
+        x_offsets = signed[2::_GLYPH_INFO_INTS].tolist()
+        y_offsets = signed[3::_GLYPH_INFO_INTS].tolist()
+        font_widths = font.widths
+        to_unicode = font.to_unicode
+        clusters = None
+        for i in range(num_glyphs):
+            glyph_id = glyph_ids[i]
+            width = widths[i]
+
+            # Zero-width empty glyph.
+            if glyph_id == _GLYPH_EMPTY:
+                string += f">{-width / font_size}<"
+                continue
+
+            # .notdef for a missing glyph, with WeasyPrint's warning.
+            if glyph_id & _GLYPH_UNKNOWN:
+                codepoint = glyph_id - _GLYPH_UNKNOWN
+                LOGGER.warning(
+                    '.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (U+%04X)',
+                    chr(codepoint),
+                    codepoint,
+                )
+                glyph_id = font.get_unused_glyph_id(codepoint)
+                font_widths[glyph_id] = round(width * 1000 * FROM_UNITS / font_size)
+                if 0 not in font_widths:
+                    font_widths[0] = font_widths[glyph_id]
+
+            # Map the glyph to its text.
+            if glyph_id not in to_unicode:
+                if clusters is None:
+                    clusters = ffi.unpack(glyph_string.log_clusters, num_glyphs)
+                item_offset = glyph_item.item.offset
+                t1 = clusters[i]
+                if glyph_item.item.analysis.level % 2:  # rtl
+                    t2 = glyph_item.item.length if i == 0 else clusters[i - 1]
+                else:
+                    t2 = glyph_item.item.length if i == num_glyphs - 1 else clusters[i + 1]
+                utf8_text = utf8_text or layout.text.encode()
+                to_unicode[glyph_id] = utf8_text[item_offset + t1 : item_offset + t2].decode()
+
+            # Horizontal and vertical offsets.
+            offset = x_offsets[i] / font_size
+            rise = y_offsets[i] / 1000
+            if rise:
+                if string[-1] == "<":
+                    string = string[:-1]
+                else:
+                    string += ">"
+                if string:
+                    stream.show_text(string)
+                stream.set_text_rise(-rise)
+                string = ""
+                if offset:
+                    string = f"{-offset}"
+                string += f"<{glyph_id:04x}>"
+                stream.show_text(string)
+                stream.set_text_rise(0)
+                string = "<"
+            else:
+                if offset:
+                    string += f">{-offset}<"
+                string += f"{glyph_id:04x}"
+
+            # Logical width, then kerning, word and letter spacing.
+            if glyph_id in font_widths:
+                logical_width = font_widths[glyph_id]
+            else:
+                pango.pango_font_get_glyph_extents(
+                    pango_font, glyph_id, stream.ink_rect, stream.logical_rect
+                )
+                logical_width = font_widths[glyph_id] = round(
+                    stream.logical_rect.width * 1000 * FROM_UNITS / font_size
+                )
+            kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+            if kerning:
+                string += f">{int(kerning)}<"
+
+        # Close the run's glyph list, or drop it when empty.
+        if string[-1] == "<":
+            string = string[:-1]
+        else:
+            string += ">"
+
+    stream.show_text(string)
+    return []
+
+
+# --- 4. Pango contexts ----------------------------------------------------------------------
 
 _original_setup = Layout.setup
 
@@ -266,7 +427,7 @@ def _setup(layout: Any, style: Any) -> None:
         pango.pango_layout_set_attributes(layout.layout, attr_list)
 
 
-# --- 4. used lengths ------------------------------------------------------------------------
+# --- 5. used lengths ------------------------------------------------------------------------
 
 _original_resolve_percentages = percent_module.resolve_percentages
 _percentage = percent_module.percentage
@@ -342,7 +503,7 @@ def _resolve_percentages(box: Any, containing_block: Any) -> None:
         _adjust_box_sizing(box, "height")
 
 
-# --- 5. normal flow -------------------------------------------------------------------------
+# --- 6. normal flow -------------------------------------------------------------------------
 
 _original_is_in_normal_flow = Box.is_in_normal_flow
 # is_floated() and is_footnote()

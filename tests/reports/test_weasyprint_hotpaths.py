@@ -25,7 +25,8 @@ FONT = "font-family: 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'DejaVu Sans', s
 # custom properties and var(), inherit and initial, logical properties, calc() with
 # percentages (text-indent inherits one), box-sizing, min/max sizes, heights in an auto-height
 # block, text decorations, pre-formatted text with newlines and tabs, a line separator,
-# justification, ellipsis, letter and word spacing, right-to-left text, languages and a font
+# justification, ellipsis, letter and word spacing, combining marks (glyph offsets), characters
+# no font has (.notdef), right-to-left text, languages and a font
 # language override, font features, hyphenation, floats, absolute, relative and running
 # elements, footnotes, collapsed and separate tables, lists, flex, grid, inline-blocks, SVG text
 # and page margin boxes, over several pages.
@@ -104,6 +105,8 @@ made again. 两端对齐的文字需要在绘制时重新排版。</p>
 <p class="clamped">Line clamp cuts this paragraph after two lines with an ellipsis at the end
 of the second, however long the text that follows it goes on for.</p>
 <p class="spaced">Letter and word spacing, 字距与词距.</p>
+<p>Combining marks e\u0301 a\u0308 o\u0323\u0302, harakat مَرْحَبًا, a private-use
+character &#xE000; and an emoji 😀 no font here draws.</p>
 <p class="rtl" lang="ar">مرحبا بالعالم — שלום עולם 123</p>
 <p class="rtl" lang="he">שלום עולם, hello</p>
 <p lang="zh-CN">简体中文段落，语言不同的上下文。</p>

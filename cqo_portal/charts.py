@@ -189,6 +189,8 @@ def radar_chart(
     *,
     compare: Sequence[float | None] | None = None,
     size: float = 440,
+    width: float | None = None,
+    font_size: float | None = None,
     title: str = "Radar chart",
     series_label: str = "",
     compare_label: str = "",
@@ -197,16 +199,22 @@ def radar_chart(
     """Radar (spider) chart of 0..100 values, one axis per label, optional comparison polygon.
 
     Values outside 0..100 are clamped and None counts as 0. A legend is drawn when
-    ``series_label`` is given.
+    ``series_label`` is given. ``size`` is the chart's height (without the legend); a ``width``
+    larger than it gives the labels at the sides more room (a print page, where the chart is
+    drawn small and its text must stay legible), and ``font_size`` sets the labels' size.
     """
     n = len(labels)
+    width = max(width or size, size)
     if n == 0:
-        return _empty(size, size * 0.5, title, empty_message)
-    font = 10.5 if n <= 10 else 9.5
-    legend_h = 24 if series_label else 0
+        return _empty(width, size * 0.5, title, empty_message)
+    font = font_size or (10.5 if n <= 10 else 9.5)
+    small = 8 if font_size is None else font * 0.72  # ring numbers
+    legend_size = 10 if font_size is None else font * 0.9
+    legend_h = (24 if font_size is None else legend_size * 2.4) if series_label else 0
     label_room = max(60.0, size * 0.2)
     radius = size / 2 - label_room
-    cx, cy = size / 2, size / 2
+    cx, cy = width / 2, size / 2
+    side_room = cx - radius  # from the outer ring to the left or right edge
     height = size + legend_h
 
     def point(index: int, value: float) -> tuple[float, float]:
@@ -224,7 +232,15 @@ def radar_chart(
             else f'<circle cx="{_fmt(cx)}" cy="{_fmt(cy)}" r="{_fmt(radius * level / 100)}" '
             f'fill="none" stroke="{GRID}" stroke-width="0.8"/>'
         )
-        body.append(_text(cx + 3, cy - radius * level / 100 + 3, [str(level)], size=8, fill=AXIS))
+        body.append(
+            _text(
+                cx + 3,
+                cy - radius * level / 100 + small * 0.375,
+                [str(level)],
+                size=small,
+                fill=AXIS,
+            )
+        )
     # Spokes and labels.
     for i, label in enumerate(labels):
         x, y = point(i, 100)
@@ -236,7 +252,12 @@ def radar_chart(
         cos, sin = math.cos(angle), math.sin(angle)
         lx, ly = cx + (radius + 10) * cos, cy + (radius + 10) * sin
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
-        room = label_room - 14 if anchor != "middle" else label_room * 1.6
+        if anchor == "middle":
+            # Wide charts: as wide as the gap between the neighbouring labels' anchor points.
+            gap = 2 * (radius + 10) * math.sin(2 * math.pi / n) if n > 2 else width
+            room = label_room * 1.6 if width == size else min(2 * side_room, gap)
+        else:
+            room = side_room - 14 if width > size else label_room - 14
         lines = wrap_text(label, room, font, max_lines=2)
         line_px = font * 1.25
         # Keep multi-line labels off the chart at the top and bottom.
@@ -264,13 +285,14 @@ def radar_chart(
         entries = [(series_label, PALETTE[0], "box")]
         if compare is not None and compare_label:
             entries.append((compare_label, PALETTE[1], "line"))
-        total = sum(18 + text_width(label, 10) + 16 for label, _, _ in entries) - 16
-        body.append(_legend(max(4.0, (size - total) / 2), size + 8, entries))
+        total = sum(18 + text_width(label, legend_size) + 16 for label, _, _ in entries) - 16
+        legend_y = size + 8 if font_size is None else size + legend_h / 2
+        body.append(_legend(max(4.0, (width - total) / 2), legend_y, entries, size=legend_size))
     desc = "; ".join(
         f"{label}: {_value_text(_clamp(v, 0, 100) or 0.0, '')}"
         for label, v in zip(labels, values, strict=False)
     )
-    return _svg(size, height, title, body, desc)
+    return _svg(width, height, title, body, desc)
 
 
 # --- horizontal bars ----------------------------------------------------------------------------

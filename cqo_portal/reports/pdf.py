@@ -211,6 +211,10 @@ def css_string(text: str) -> Markup:
     return Markup('"' + "".join(out) + '"')  # noqa: S704 - every special character is escaped
 
 
+# The radar's viewBox: 620 × (300 + legend) units, drawn 140 mm wide by report.css.
+RADAR_SIZE, RADAR_WIDTH, RADAR_FONT = 300, 620, 11
+
+
 def _charts(ctx: dict[str, Any], t: Callable[[str, str], str]) -> dict[str, Markup]:
     sections = ctx.get("sections") or []
     labels = [s["title"] for s in sections]
@@ -221,7 +225,11 @@ def _charts(ctx: dict[str, Any], t: Callable[[str, str], str]) -> dict[str, Mark
         labels,
         percents,
         compare=medians if has_peers else None,
-        size=440,
+        # Drawn 140 mm wide (report.css): labels at 7 pt, the rings 40 mm across, and room at
+        # the sides for labels on two lines, instead of 4.5 pt labels in a square 66 mm chart.
+        size=RADAR_SIZE,
+        width=RADAR_WIDTH,
+        font_size=RADAR_FONT,
         title=t("各评价类目得分率雷达图", "Section score rates (radar)"),
         series_label=t("本企业得分率", "This enterprise"),
         compare_label=t("同行中位数", "Peer median"),

@@ -9,6 +9,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 import zlib
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -379,6 +380,70 @@ def test_radar_points_stay_inside_the_outer_ring():
     limit = max(radius(outer_ring.get("points")))
     assert max(radius(data.get("points"))) == pytest.approx(limit)
     assert min(radius(data.get("points"))) == pytest.approx(0)
+
+
+GBT_SECTIONS = {
+    "en": [
+        "Context of the organization",
+        "Leadership",
+        "Planning",
+        "Support",
+        "Operation",
+        "Release and nonconforming outputs",
+        "Performance evaluation",
+        "Improvement",
+        "Quality culture",
+        "Supply chain quality",
+        "Standards and brand",
+        "Quality results",
+    ],
+    "zh": [
+        "组织环境",
+        "领导作用",
+        "策划",
+        "支持",
+        "运行",
+        "产品放行与不合格控制",
+        "绩效评价",
+        "改进",
+        "质量文化",
+        "供应链质量管理",
+        "标准与品牌",
+        "质量绩效结果",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("count", [8, 12])
+def test_the_report_radar_prints_every_label_whole_and_legible(lang, count):
+    """The report draws the radar wide (620 units across, 140 mm in report.css) with 11-unit
+    labels: 7 pt on paper, where the square web chart shrunk to 66 mm gave 4.5 pt labels cut
+    with an ellipsis. Every label of the longest questionnaire fits on at most two lines."""
+    labels = GBT_SECTIONS[lang][:count]
+    svg = charts.radar_chart(
+        labels,
+        [60] * count,
+        compare=[50] * count,
+        size=report_pdf.RADAR_SIZE,
+        width=report_pdf.RADAR_WIDTH,
+        font_size=report_pdf.RADAR_FONT,
+        series_label="Us",
+        compare_label="Peers",
+    )
+    root = parse_svg(svg)
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    assert width == report_pdf.RADAR_WIDTH
+    css = (Path(report_pdf.__file__).parents[2] / "templates/reports/report.css").read_text()
+    drawn = re.search(r"\.chart-figure\.radar svg \{ width: ([\d.]+)mm; height: ([\d.]+)mm", css)
+    assert drawn, "report.css sizes the radar"
+    mm_per_unit = float(drawn[1]) / width
+    assert float(drawn[2]) == pytest.approx(height * mm_per_unit, abs=0.1)  # aspect kept
+    assert report_pdf.RADAR_FONT * mm_per_unit / 0.3528 >= 6.5  # points on paper
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG_NS}text")]
+    assert "…" not in "".join(texts)
+    for label in labels:  # whole, on one or two lines (tspans join without the break's space)
+        assert any("".join(t.split()) == "".join(label.split()) for t in texts), (label, texts)
 
 
 def test_charts_handle_empty_input():

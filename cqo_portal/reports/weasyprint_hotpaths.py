@@ -245,10 +245,20 @@ def _draw_glyph_runs(stream: Any, textbox: Any, matrix: Any) -> list[Any] | None
         y_offsets = signed[3::_GLYPH_INFO_INTS].tolist()
         font_widths = font.widths
         to_unicode = font.to_unicode
+        # What a glyph without offsets writes depends only on its id, width and the font size
+        # (its text mapping and logical width are fixed at its first use in this document), so
+        # it is written out once per font and document.
+        pieces = font.__dict__.setdefault("_cqo_glyph_pieces", {})
         clusters = None
         for i in range(num_glyphs):
             glyph_id = glyph_ids[i]
             width = widths[i]
+            plain = not x_offsets[i] and not y_offsets[i]
+            if plain:
+                piece = pieces.get((glyph_id, width, font_size))
+                if piece is not None:
+                    string += piece
+                    continue
 
             # Zero-width empty glyph.
             if glyph_id == _GLYPH_EMPTY:
@@ -256,7 +266,8 @@ def _draw_glyph_runs(stream: Any, textbox: Any, matrix: Any) -> list[Any] | None
                 continue
 
             # .notdef for a missing glyph, with WeasyPrint's warning.
-            if glyph_id & _GLYPH_UNKNOWN:
+            if glyph_id & _GLYPH_UNKNOWN:  # never kept as a piece: it warns each time
+                plain = False
                 codepoint = glyph_id - _GLYPH_UNKNOWN
                 LOGGER.warning(
                     '.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (U+%04X)',
@@ -317,6 +328,10 @@ def _draw_glyph_runs(stream: Any, textbox: Any, matrix: Any) -> list[Any] | None
             kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
             if kerning:
                 string += f">{int(kerning)}<"
+            if plain:
+                pieces[glyph_id, width, font_size] = f"{glyph_id:04x}" + (
+                    f">{int(kerning)}<" if kerning else ""
+                )
 
         # Close the run's glyph list, or drop it when empty.
         if string[-1] == "<":

@@ -214,6 +214,7 @@ def radar_chart(
     label_room = max(60.0, size * 0.2)
     radius = size / 2 - label_room
     cx, cy = width / 2, size / 2
+    wide = width > size
     side_room = cx - radius  # from the outer ring to the left or right edge
     height = size + legend_h
 
@@ -255,9 +256,9 @@ def radar_chart(
         if anchor == "middle":
             # Wide charts: as wide as the gap between the neighbouring labels' anchor points.
             gap = 2 * (radius + 10) * math.sin(2 * math.pi / n) if n > 2 else width
-            room = label_room * 1.6 if width == size else min(2 * side_room, gap)
-        else:
-            room = side_room - 14 if width > size else label_room - 14
+            room = min(2 * side_room, gap) if wide else label_room * 1.6
+        else:  # side_room is label_room on a square chart
+            room = side_room - 14
         lines = wrap_text(label, room, font, max_lines=2)
         line_px = font * 1.25
         # Keep multi-line labels off the chart at the top and bottom.

@@ -454,6 +454,14 @@ _LAYOUT_MODULES = tuple(
 )
 
 
+_BORDER_WIDTHS = (
+    "border_top_width",
+    "border_right_width",
+    "border_bottom_width",
+    "border_left_width",
+)
+
+
 def _used(value: Any, style: Any, refer_to: Any) -> Any:
     """percentage(): px and % here, anything else (auto, None, calc()) by WeasyPrint's helper."""
     if value.__class__ is Dimension:
@@ -507,11 +515,9 @@ def _resolve_percentages(box: Any, containing_block: Any) -> None:
 
     # Collapsed borders were resolved by the table layout already.
     collapse = style["border_collapse"] == "collapse"
-    for name in ("border_top_width", "border_right_width", "border_bottom_width"):
+    for name in _BORDER_WIDTHS:
         if not (collapse and hasattr(box, name)):
             setattr(box, name, style[name])
-    if not (collapse and hasattr(box, "border_left_width")):
-        box.border_left_width = style["border_left_width"]
 
     if style["box_sizing"] != "content-box":  # content-box changes nothing
         _adjust_box_sizing(box, "width")

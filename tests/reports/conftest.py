@@ -8,6 +8,9 @@ use the ``*_report_ctx`` fixtures (importing "conftest" by name is ambiguous in 
 from __future__ import annotations
 
 import contextlib
+import io
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,11 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from cqo_portal.charts import FONT_FAMILY  # noqa: E402
+
+#: The report's font stack, for documents the tests write by hand.
+FONT = f"font-family: {FONT_FAMILY}"
 
 # (zh title, en title, [(zh item, en item), ...])
 SECTIONS = [
@@ -499,3 +507,31 @@ def replaced_by_weasyprints_own(module: Any):
         yield
     finally:
         assert module.install()
+
+
+def page_texts(data: bytes) -> list[str]:
+    """Each page's text, as pypdf extracts it."""
+    import pypdf
+
+    return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def render_with_report_fonts(html: str) -> bytes:
+    """A hand-written document as PDF, by plain WeasyPrint with the report's font configuration."""
+    import weasyprint
+
+    from cqo_portal.reports import pdf as report_pdf
+
+    return weasyprint.HTML(string=html).write_pdf(font_config=report_pdf._fonts())
+
+
+def page_images(data: bytes, tmp_path: Path, name: str, dpi: int = 60) -> list[bytes]:
+    """Each page as a grey image (pdftoppm), to compare pixels; skips without poppler-utils."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed; run `make system-deps`")
+    (tmp_path / f"{name}.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+        check=True,
+    )
+    return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]

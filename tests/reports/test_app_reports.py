@@ -4,7 +4,6 @@ portal renders, stores and serves the PDF a CQO would hand to the board."""
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import shutil
 import subprocess
@@ -16,13 +15,9 @@ from cqo_portal.models import ReportStatus
 from cqo_portal.reports import pdf as report_pdf
 from cqo_portal.reports import services
 from tests.factories import login
-from tests.reports.conftest import EVIDENCE_NOTE, NA_REASON, fill_and_submit
+from tests.reports.conftest import EVIDENCE_NOTE, NA_REASON, fill_and_submit, page_texts
 
 pypdf = pytest.importorskip("pypdf")
-
-
-def page_texts(data: bytes) -> list[str]:
-    return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
 def squash(text: str) -> str:

@@ -18,13 +18,9 @@ pytest.importorskip("weasyprint")
 
 from cqo_portal import charts  # noqa: E402
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
+from tests.reports.conftest import page_images, page_texts  # noqa: E402
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-def page_texts(data: bytes) -> list[str]:
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    return [page.extract_text() or "" for page in reader.pages]
 
 
 def squash(text: str) -> str:
@@ -740,15 +736,9 @@ def test_slim_user_agent_styles_render_the_very_same_pages(pdf_app, zh_ctx, zh_p
             font_config=report_pdf._fonts(),
         )
     assert page_texts(plain) == page_texts(zh_pdf)
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; run `make system-deps`")
-    images = {}
-    for name, data in (("plain", plain), ("report", zh_pdf)):
-        (tmp_path / f"{name}.pdf").write_bytes(data)
-        subprocess.run(
-            ["pdftoppm", "-r", "30", "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
-            check=True,
-        )
-        images[name] = [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]
+    images = {
+        name: page_images(data, tmp_path, name, dpi=30)
+        for name, data in (("plain", plain), ("report", zh_pdf))
+    }
     assert len(images["report"]) == len(page_texts(zh_pdf)) > 8
     assert images["plain"] == images["report"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
 from collections import Counter
 
 import pytest
@@ -18,32 +15,17 @@ import weasyprint.text.line_break as line_break  # noqa: E402
 from cqo_portal import charts  # noqa: E402
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
 from cqo_portal.reports import weasyprint_fixes  # noqa: E402
-from tests.reports.conftest import replaced_by_weasyprints_own  # noqa: E402
-
-FONT = "font-family: 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'DejaVu Sans', sans-serif"
-
-
-def page_texts(data: bytes) -> list[str]:
-    return [page.extract_text() or "" for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+from tests.reports.conftest import (  # noqa: E402
+    FONT,
+    page_images,
+    page_texts,
+    replaced_by_weasyprints_own,
+)
+from tests.reports.conftest import render_with_report_fonts as render  # noqa: E402
 
 
 def weasyprints_own_code():
     return replaced_by_weasyprints_own(weasyprint_fixes)
-
-
-def render(html: str) -> bytes:
-    return weasyprint.HTML(string=html).write_pdf(font_config=report_pdf._fonts())
-
-
-def page_images(data: bytes, tmp_path, name: str, dpi: int = 60) -> list[bytes]:
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed; run `make system-deps`")
-    (tmp_path / f"{name}.pdf").write_bytes(data)
-    subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-gray", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
-        check=True,
-    )
-    return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.pgm"))]
 
 
 @pytest.fixture

@@ -16,9 +16,8 @@ from weasyprint.css.properties import INITIAL_VALUES  # noqa: E402
 
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
 from cqo_portal.reports import weasyprint_hotpaths  # noqa: E402
-from tests.reports.conftest import replaced_by_weasyprints_own  # noqa: E402
-
-FONT = "font-family: 'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'DejaVu Sans', sans-serif"
+from tests.reports.conftest import FONT, replaced_by_weasyprints_own  # noqa: E402
+from tests.reports.conftest import render_with_report_fonts as render  # noqa: E402
 
 # One of each thing the replacements hand back to WeasyPrint, or must get exactly right: page
 # margins in percentages (of the page's height for top and bottom),
@@ -135,10 +134,6 @@ fill="#1f4e79">SVG 文字 text</text><text x="120" y="24" dx="2 4 6">dx list</te
 
 def weasyprints_own_code():
     return replaced_by_weasyprints_own(weasyprint_hotpaths)
-
-
-def render(html: str) -> bytes:
-    return weasyprint.HTML(string=html).write_pdf(font_config=report_pdf._fonts())
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")

@@ -1,4 +1,4 @@
-"""Faster paths through six of WeasyPrint 70's hottest functions, for the report's render.
+"""Faster paths through seven of WeasyPrint 70's hottest functions, for the report's render.
 
 A report is about 2,000 boxes, and WeasyPrint spends its time in a few small functions called for
 every box, property, line or glyph. Each replacement here returns exactly what WeasyPrint's own
@@ -40,6 +40,14 @@ test fails, so an upgrade is checked again before it ships.
    property; lengths in px and % are now resolved inline, everything else by that helper.
 6. **Normal flow.** ``Box.is_in_normal_flow`` (11,000 calls a report) made five method calls and
    six style lookups; it reads ``float`` and ``position`` once each.
+7. **Page styles.** Every page has its own page type (its index is part of it, for ``:nth()``),
+   so WeasyPrint computed the page's style and the styles of all 16 margin boxes, the footnote
+   area and the note area again for every page, and looked for them among every element's
+   cascaded styles. Those styles depend only on the @page rules that match the page, so pages
+   matched by the same rules (in a report, every page but the cover) now share the styles the
+   first of them computed. Nothing that lays out a page changes its style in a way that differs
+   from page to page (the page's ``overflow`` and its counters are set to the same values each
+   time).
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from typing import Any
 
 import weasyprint
 import weasyprint.draw.text as draw_text_module
+import weasyprint.layout.page as page_module
 import weasyprint.layout.percent as percent_module
 from weasyprint.css import ComputedStyle
 from weasyprint.css.computed_values import COMPUTER_FUNCTIONS, PHYSICAL_FUNCTIONS
@@ -545,6 +554,50 @@ def _is_in_normal_flow(box: Any) -> bool:
     )
 
 
+# --- 7. page styles ---------------------------------------------------------------------------
+
+_original_set_page_type_computed_styles = page_module.set_page_type_computed_styles
+
+
+def _matching_page_rules(style_for: Any, page_type: Any) -> tuple[tuple[int, int, int, Any], ...]:
+    """(sheet, rule, selector, pseudo-element) of every @page selector that matches the page:
+    the same test, in the same order, as the cascade in ``add_page_declarations``."""
+    matched = []
+    for sheet_index, (sheet, _origin, _specificity) in enumerate(style_for._sheets):
+        for rule_index, (_rule, selector_list, _declarations) in enumerate(sheet.page_rules):
+            for selector_index, (_spec, pseudo_type, page_selector_type) in enumerate(
+                selector_list
+            ):
+                if style_for._page_type_match(page_selector_type, page_type):
+                    matched.append((sheet_index, rule_index, selector_index, pseudo_type))
+    return tuple(matched)
+
+
+def _set_page_type_computed_styles(page_type: Any, html: Any, style_for: Any) -> None:
+    """set_page_type_computed_styles, computing each page's styles once per set of rules."""
+    style_for.add_page_declarations(page_type)
+    rules = _matching_page_rules(style_for, page_type)
+    pseudo_types = [None, *dict.fromkeys(rule[3] for rule in rules if rule[3])]
+    shared = style_for.__dict__.setdefault("_cqo_page_styles", {})
+    computed = style_for.get_computed_styles()
+    styles = shared.get(rules)
+    if styles is None:
+        for pseudo_type in pseudo_types:
+            style_for.set_computed_styles(
+                page_type,
+                pseudo_type=pseudo_type,
+                root=html.etree_element,
+                parent=html.etree_element if pseudo_type is None else page_type,
+                base_url=html.base_url,
+            )
+        shared[rules] = styles = {
+            pseudo_type: computed[page_type, pseudo_type] for pseudo_type in pseudo_types
+        }
+    else:
+        for pseudo_type, style in styles.items():
+            computed[page_type, pseudo_type] = style
+
+
 # --- installing -----------------------------------------------------------------------------
 
 
@@ -564,6 +617,12 @@ def _targets() -> list[tuple[Any, str, Any, Any]]:
             _resolve_percentages,
         ),
         (Box, "is_in_normal_flow", _original_is_in_normal_flow, _is_in_normal_flow),
+        (
+            page_module,
+            "set_page_type_computed_styles",
+            _original_set_page_type_computed_styles,
+            _set_page_type_computed_styles,
+        ),
     ]
     for name in _LAYOUT_MODULES:
         module = importlib.import_module(name)

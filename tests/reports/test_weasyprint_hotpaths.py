@@ -28,13 +28,23 @@ from tests.reports.conftest import render_with_report_fonts as render  # noqa: E
 # no font has (.notdef), right-to-left text, languages and a font
 # language override, font features, hyphenation, floats, absolute, relative and running
 # elements, footnotes, collapsed and separate tables, lists, flex, grid, inline-blocks, SVG text
-# and page margin boxes, over several pages.
+# and page margin boxes, over several pages, whose @page rules differ (first, left and right,
+# the third page, a named page, a blank page) and hold strings, counters and a leader.
 FALLBACKS = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><style>
 :root {{ --accent: #1f4e79; --gap: 3mm; }}
 @page {{ size: A5; margin: 9% 8%;
   @top-center {{ content: element(header) }}
   @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font-size: 7pt }} }}
+@page :first {{ @top-center {{ content: none }} }}
+@page :left {{ margin-left: 10%; @bottom-left {{ content: string(title) " " leader(".") " "
+  counter(page); font-size: 7pt; width: 60% }} }}
+@page :right {{ @bottom-left {{ content: "right " counter(page, upper-roman) }} }}
+@page :nth(3) {{ margin-top: 12%; @top-right {{ content: "third"; color: var(--accent) }} }}
+@page wide {{ size: A5 landscape; color: #52606d; font-size: 8pt; @top-left {{ content: "Wide " string(title) }} }}
+@page :blank {{ @top-center {{ content: "blank page 空白页" }} }}
+h1, h2 {{ string-set: title content() }}
+.wide {{ page: wide }} .verso {{ break-before: left }} .recto {{ break-before: right }}
 html {{ {FONT}; font-size: 9pt; line-height: 1.5 }}
 header {{ position: running(header); color: var(--accent) }}
 h1 {{ color: var(--accent); margin-block-end: var(--gap); border-block-end: 1pt solid }}
@@ -128,6 +138,9 @@ it and then take the full width again below it. 文字环绕浮动元素。</p>
 <ol class="rank"><li>first</li><li>second 第二</li></ol><ul><li>square</li></ul>
 <svg width="60mm" height="12mm" viewBox="0 0 200 40"><text x="4" y="24" font-size="14"
 fill="#1f4e79">SVG 文字 text</text><text x="120" y="24" dx="2 4 6">dx list</text></svg>
+<section class="wide"><h2>Wide pages 横向页</h2><p>A named page in landscape.</p></section>
+<section class="verso"><h2>Verso</h2></section><section class="verso"><h2>Verso again,
+after a blank page</h2></section><section class="recto"><h2>Recto</h2></section>
 <section class="big">{"".join(f"<p>Paragraph {n}: 第{n}段，足够长以便分页。" * 2 + "</p>" for n in range(60))}</section>
 </body></html>"""
 

@@ -20,16 +20,16 @@ from tests.reports.conftest import FONT, replaced_by_weasyprints_own  # noqa: E4
 from tests.reports.conftest import render_with_report_fonts as render  # noqa: E402
 
 # One of each thing the replacements hand back to WeasyPrint, or must get exactly right: page
-# margins in percentages (of the page's height for top and bottom),
-# custom properties and var(), inherit and initial, logical properties, calc() with
-# percentages (text-indent inherits one), box-sizing, min/max sizes, heights in an auto-height
-# block, text decorations, pre-formatted text with newlines and tabs, a line separator,
-# justification, ellipsis, letter and word spacing, combining marks (glyph offsets), characters
-# no font has (.notdef), right-to-left text, languages and a font
-# language override, font features, hyphenation, floats, absolute, relative and running
-# elements, footnotes, collapsed and separate tables, lists, flex, grid, inline-blocks, SVG text
-# and page margin boxes, over several pages, whose @page rules differ (first, left and right,
-# the third page, a named page, a blank page) and hold strings, counters and a leader.
+# margins in percentages (of the page's height for top and bottom), custom properties and
+# var(), inherit and initial, logical properties, calc() with percentages (text-indent inherits
+# one), box-sizing, min/max sizes, heights in an auto-height block, text decorations,
+# pre-formatted text with newlines and tabs, a line separator, justification, ellipsis, letter
+# and word spacing, combining marks (glyph offsets), characters no font has (.notdef),
+# right-to-left text, languages and a font language override, font features, hyphenation,
+# floats, absolute, relative and running elements, footnotes, rounded corners, shadows, hidden
+# boxes, collapsed and separate tables, lists, flex, grid, inline-blocks, SVG text and page
+# margin boxes, over several pages, whose @page rules differ (first, left and right, the third
+# page, a named page, a blank page) and hold strings, counters and a leader.
 FALLBACKS = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><style>
 :root {{ --accent: #1f4e79; --gap: 3mm; }}
@@ -88,6 +88,13 @@ table.separate td {{ border: 0.5pt solid #333; width: 30% }}
 .ib {{ display: inline-block; width: 20mm; border: 1pt solid; vertical-align: middle }}
 ol.rank {{ list-style: decimal-leading-zero }} ul {{ list-style: square inside }}
 .big {{ break-before: page }}
+.rounded {{ border-radius: 3mm 0 / 2mm; background-color: currentcolor; color: #c0392b }}
+.half-round {{ border: 1pt solid; padding: 1mm; border-top-left-radius: 2mm;
+  border-top-right-radius: 0 4mm }}
+.gradient {{ background-image: linear-gradient(to right, #1f4e79 30%, transparent 30%) }}
+.border-image {{ border: 3pt solid; border-image: linear-gradient(#1f4e79, #b7791f) 1 }}
+.shadow {{ box-shadow: 1mm 1mm 2mm #999 }} .hidden {{ visibility: hidden }}
+.translucent {{ background-color: rgb(0 0 0 / 0) }}
 </style></head><body>
 <header>Running header · 页眉</header>
 <h1>Fallbacks · 备用路径</h1>
@@ -135,6 +142,12 @@ it and then take the full width again below it. 文字环绕浮动元素。</p>
 <div class="flex"><div>flex one</div><div>flex two 弹性</div></div>
 <div class="grid"><div>grid</div><div>网格 grid</div></div>
 <p>Inline <span class="ib">block 内联块</span> in a line.</p>
+<div class="rounded">Rounded corners on a background of currentcolor 圆角</div>
+<div class="half-round">A rounded corner, and one with a radius of zero</div>
+<div class="gradient">A gradient on a transparent background</div>
+<div class="border-image">A border image 边框图像</div>
+<p class="shadow">A box shadow <span class="hidden">hidden</span> <span class="translucent">and
+a transparent background</span>.</p>
 <ol class="rank"><li>first</li><li>second 第二</li></ol><ul><li>square</li></ul>
 <svg width="60mm" height="12mm" viewBox="0 0 200 40"><text x="4" y="24" font-size="14"
 fill="#1f4e79">SVG 文字 text</text><text x="120" y="24" dx="2 4 6">dx list</text></svg>

@@ -26,7 +26,7 @@ from tests.reports.conftest import render_with_report_fonts as render  # noqa: E
 # pre-formatted text with newlines and tabs, a line separator, justification, ellipsis, letter
 # and word spacing, combining marks (glyph offsets), characters no font has (.notdef),
 # right-to-left text, languages and a font language override, font features, hyphenation,
-# floats, absolute, relative and running elements, footnotes, rounded corners, shadows, hidden
+# floats, absolute, relative and running elements, footnotes, ::first-line, line heights, rounded corners, shadows, hidden
 # boxes, collapsed and separate tables, lists, flex, grid, inline-blocks, SVG text and page
 # margin boxes, over several pages, whose @page rules differ (first, left and right, the third
 # page, a named page, a blank page) and hold strings, counters and a leader.
@@ -95,6 +95,8 @@ ol.rank {{ list-style: decimal-leading-zero }} ul {{ list-style: square inside }
 .border-image {{ border: 3pt solid; border-image: linear-gradient(#1f4e79, #b7791f) 1 }}
 .shadow {{ box-shadow: 1mm 1mm 2mm #999 }} .hidden {{ visibility: hidden }}
 .translucent {{ background-color: rgb(0 0 0 / 0) }}
+.first-line::first-line {{ font-size: 11pt; line-height: 2; color: var(--accent) }}
+.tall {{ line-height: 24pt }} .pct-lh {{ line-height: 150% }} .normal-lh {{ line-height: normal }}
 </style></head><body>
 <header>Running header · 页眉</header>
 <h1>Fallbacks · 备用路径</h1>
@@ -131,6 +133,10 @@ character &#xE000; and an emoji 😀 no font here draws.</p>
 <p class="hyphens" lang="en">Hyphenation of extraordinarily incomprehensible
 characteristically supercalifragilistic words.</p>
 <div class="float">A float 浮动</div>
+<p class="first-line">A first line styled bigger and looser than the lines after it, which
+keep the paragraph's own font size and line height all the way down. 首行样式。</p>
+<p>Line heights: <span class="tall">tall</span>, <span class="pct-lh">a percentage</span>,
+<span class="normal-lh">normal 常规</span> and <small>smaller</small> text.</p>
 <p>Text flows around the float beside it for a few lines, which makes the line boxes avoid
 it and then take the full width again below it. 文字环绕浮动元素。</p>
 <div class="abs">Positioned <span>absolute</span> and <span class="rel">relative</span></div>

@@ -37,7 +37,9 @@ test fails, so an upgrade is checked again before it ships.
    context after it is made).
 5. **Used lengths.** ``resolve_percentages`` turns the computed margins, paddings, sizes and
    borders of each box into used values, 2,800 times a report, through a generic helper per
-   property; lengths in px and % are now resolved inline, everything else by that helper.
+   property. A style whose lengths are all px or auto gives the same used values to every box
+   whatever its containing block, so they are worked out once per style; otherwise px and %
+   are resolved inline and everything else by that helper.
 6. **Normal flow.** ``Box.is_in_normal_flow`` (11,000 calls a report) made five method calls and
    six style lookups; it reads ``float`` and ``position`` once each.
 7. **Page styles.** Every page has its own page type (its index is part of it, for ``:nth()``),
@@ -499,8 +501,70 @@ def _used(value: Any, style: Any, refer_to: Any) -> Any:
     return _percentage(value, style, refer_to)
 
 
+# The lengths resolve_percentages sets, and those of them whose "auto" is used as 0.
+_LENGTHS = (
+    "margin_left",
+    "margin_right",
+    "margin_top",
+    "margin_bottom",
+    "padding_left",
+    "padding_right",
+    "padding_top",
+    "padding_bottom",
+    "width",
+    "min_width",
+    "max_width",
+    "height",
+    "min_height",
+    "max_height",
+)
+_AUTO_IS_ZERO = frozenset({"min_width", "min_height"})
+_UNKNOWN = object()
+
+
+def _fixed_lengths(style: Any) -> tuple[dict[str, Any], dict[str, Any], bool] | None:
+    """The used values resolve_percentages sets from this style when none of them depends on
+    the containing block (every length in px or auto, sizes of the content box): the lengths,
+    the border widths, and whether borders collapse (a table cell's are then set by the table
+    layout). None otherwise."""
+    if style["box_sizing"] != "content-box":
+        return None
+    lengths = {}
+    for name in _LENGTHS:
+        value = style[name]
+        if value.__class__ is Dimension and value.unit == "px":
+            lengths[name] = value.value
+        elif value == "auto":
+            lengths[name] = 0 if name in _AUTO_IS_ZERO else "auto"
+        else:  # a percentage, calc() or anything unusual: resolved for each box
+            return None
+    borders = {name: style[name] for name in _BORDER_WIDTHS}
+    return lengths, borders, style["border_collapse"] == "collapse"
+
+
 def _resolve_percentages(box: Any, containing_block: Any) -> None:
-    """resolve_percentages with the common units resolved inline (same values, same order)."""
+    """resolve_percentages with the common units resolved inline (same values, same order).
+
+    A style whose lengths are all px or auto gives every box the same used values whatever its
+    containing block; they are worked out once and kept on the style. WeasyPrint copies a style
+    before it changes one during layout (flex and grid items, ::first-line), and changes the
+    lengths of a table's style (its padding, the margins its wrapper takes) while building
+    boxes, before any of them is laid out.
+    """
+    style = box.style
+    fixed = style.__dict__.get("_cqo_lengths", _UNKNOWN)
+    if fixed is _UNKNOWN:
+        fixed = style.__dict__["_cqo_lengths"] = _fixed_lengths(style)
+    if fixed is not None:
+        lengths, borders, collapse = fixed
+        box.__dict__.update(lengths)
+        if not collapse:
+            box.__dict__.update(borders)
+        else:  # collapsed borders were resolved by the table layout already
+            for name, width in borders.items():
+                if not hasattr(box, name):
+                    setattr(box, name, width)
+        return
     if isinstance(containing_block, Box):
         cb_width = containing_block.width
         cb_height = containing_block.height

@@ -56,6 +56,7 @@ h1 {{ color: var(--accent); margin-block-end: var(--gap); border-block-end: 1pt 
 .keywords {{ color: initial; font-size: inherit; margin: initial; padding: inherit }}
 .sized {{ box-sizing: border-box; width: 60%; padding: 2mm 5%; min-width: 30mm;
   max-width: 80%; border: 1pt dashed #888 }}
+.bb-px {{ box-sizing: border-box; width: 50mm; height: 12mm; padding: 2mm; border: 1pt solid }}
 .fixed-height {{ height: 12mm; min-height: 5%; max-height: 40mm; background: #eef }}
 .pct-height {{ height: 50% }}
 .capped {{ height: 30mm; max-height: 10mm; min-width: 20%; background: #efe }}
@@ -105,6 +106,7 @@ ol.rank {{ list-style: decimal-leading-zero }} ul {{ list-style: square inside }
 percentage until layout; 计算宽度与继承的首行缩进。</p></div>
 <div class="keywords">Keywords initial and inherit.</div>
 <div class="sized">Border-box sizing with percentages 百分比宽度。</div>
+<div class="bb-px">Border-box sizing in mm 毫米</div>
 <div class="fixed-height">Fixed height <div class="pct-height">half of it</div></div>
 <div class="capped">Height capped by max-height 高度上限</div>
 <p class="decorated">Underlined <s>struck</s> <span>overlined</span> 下划线。</p>

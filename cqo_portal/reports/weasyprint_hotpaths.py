@@ -3,12 +3,13 @@
 A report is about 2,000 boxes, and WeasyPrint spends its time in a few small functions called for
 every box, property, line or glyph. Each replacement here returns exactly what WeasyPrint's own
 function returns, and hands every input outside the common case it was written for to that
-function. Together they take about a fifth off a report's render (benchmarks/bench_pdf.py;
-README, "Measured"). Tests render the reports and a document built to take every fallback
-(var(), inherit, logical properties, calc(), pre-formatted text, justification, ellipsis,
-right-to-left text, combining marks, missing glyphs, letter spacing, languages, floats, running
-elements) with and without them, and compare the PDF bytes and every computed property of every
-box.
+function. Together they take 29-33% off a warm render of a report (A/B in one process;
+benchmarks/bench_pdf.py and README, "Measured"). Tests render the reports and a document built to
+take every fallback (var(), inherit, logical properties, calc(), pre-formatted text,
+justification, ellipsis, right-to-left text, combining marks, missing glyphs, letter spacing,
+languages, floats, running elements, rounded corners, backgrounds, ::first-line, and @page rules
+for first, left, right, nth, named and blank pages) with and without them, and compare the PDF
+bytes and every computed property of every box.
 
 ``install()`` (called by reports/pdf.py at import) applies them only to the WeasyPrint release
 they were written against (``SUPPORTED``); with any other release WeasyPrint runs unchanged and a

@@ -119,16 +119,13 @@ def _submitted_app(key: str):
 
 
 def child_report(key: str, lang: str) -> dict:
-    import io
-
-    import pypdf
-
     app, assessment_id, email = _submitted_app(key)
     from cqo_portal.extensions import db
     from cqo_portal.models import Assessment
     from cqo_portal.reports import pdf as report_pdf
     from cqo_portal.reports import services
     from tests.factories import login
+    from tests.reports.conftest import page_count
 
     with app.test_request_context():
         assessment = db.session.get(Assessment, assessment_id)
@@ -140,7 +137,7 @@ def child_report(key: str, lang: str) -> dict:
         data = report.pdf
         ctx = services.report_context(assessment, report)
         warm = [_timed(lambda: report_pdf.render_report_pdf(ctx))[:2] for _ in range(WARM)]
-        pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
+        pages = page_count(data)
 
     static = Path(app.static_folder) / f"bench-{os.getpid()}.pdf"
     static.write_bytes(data)

@@ -77,7 +77,6 @@ import weasyprint
 import weasyprint.draw.text as draw_text_module
 import weasyprint.layout.background as background_module
 import weasyprint.layout.float as float_module
-import weasyprint.layout.inline as inline_module
 import weasyprint.layout.page as page_module
 import weasyprint.layout.percent as percent_module
 import weasyprint.text.line_break as line_break_module
@@ -476,11 +475,8 @@ def _setup(layout: Any, style: Any) -> None:
 _original_resolve_percentages = percent_module.resolve_percentages
 _percentage = percent_module.percentage
 _adjust_box_sizing = percent_module.adjust_box_sizing
-# Modules that imported resolve_percentages by name (flex reads it from the percent module).
-_LAYOUT_MODULES = tuple(
-    f"weasyprint.layout.{name}"
-    for name in ("absolute", "block", "column", "float", "grid", "inline", "page", "table")
-)
+# Layout modules that imported resolve_percentages by name (flex reads it from percent).
+_PERCENT_USERS = ("absolute", "block", "column", "float", "grid", "inline", "page", "table")
 
 
 _BORDER_WIDTHS = (
@@ -572,7 +568,6 @@ def _resolve_percentages(box: Any, containing_block: Any) -> None:
     else:
         cb_width, cb_height = containing_block
     maybe_height = cb_height if isinstance(box, PageBox) else cb_width
-    style = box.style
     box.margin_left = _used(style["margin_left"], style, cb_width)
     box.margin_right = _used(style["margin_right"], style, cb_width)
     box.margin_top = _used(style["margin_top"], style, maybe_height)
@@ -736,8 +731,8 @@ def _layout_box_backgrounds(
 # --- 9. lines beside no float ---------------------------------------------------------------------
 
 _original_avoid_collisions = float_module.avoid_collisions
-# Modules that imported avoid_collisions by name.
-_FLOAT_USERS = ("weasyprint.layout.block", "weasyprint.layout.inline")
+# Layout modules that imported avoid_collisions by name.
+_FLOAT_USERS = ("block", "inline")
 
 
 def _avoid_collisions(context: Any, box: Any, containing_block: Any, outer: bool = True) -> Any:
@@ -785,54 +780,55 @@ def _strut(style: Any) -> Any:
 # --- installing -----------------------------------------------------------------------------
 
 
+def _module_function(
+    module: Any, name: str, own: Any, new: Any, layout_users: tuple[str, ...] = ()
+) -> list[tuple[Any, str, Any, Any]]:
+    """Targets for a module-level function: the module's, and the copy each of ``layout_users``
+    (modules of weasyprint.layout) took with ``from ... import``."""
+    users = [importlib.import_module(f"weasyprint.layout.{user}") for user in layout_users]
+    return [(owner, name, own, new) for owner in (module, *users)]
+
+
 def _targets() -> list[tuple[Any, str, Any, Any]]:
     """(owner, attribute, WeasyPrint's own value, replacement) for every replacement."""
-    targets: list[tuple[Any, str, Any, Any]] = [
+    return [
         (ComputedStyle, "__missing__", _original_missing, _computed_value),
         (Layout, "deactivate", _original_deactivate, _keep_layout),
         (Layout, "reactivate", _original_reactivate, _reuse_layout),
         (Layout, "setup", _original_setup, _setup),
+        (Box, "is_in_normal_flow", _original_is_in_normal_flow, _is_in_normal_flow),
         (draw_text_module, "pango", _original_draw_pango, _drawing_pango),
-        (draw_text_module, "draw_first_line", _original_draw_first_line, _draw_first_line),
-        (
+        *_module_function(
+            draw_text_module, "draw_first_line", _original_draw_first_line, _draw_first_line
+        ),
+        *_module_function(
             percent_module,
             "resolve_percentages",
             _original_resolve_percentages,
             _resolve_percentages,
+            _PERCENT_USERS,
         ),
-        (Box, "is_in_normal_flow", _original_is_in_normal_flow, _is_in_normal_flow),
-        (
+        *_module_function(
             page_module,
             "set_page_type_computed_styles",
             _original_set_page_type_computed_styles,
             _set_page_type_computed_styles,
         ),
-        (
+        *_module_function(
             background_module,
             "layout_box_backgrounds",
             _original_layout_box_backgrounds,
             _layout_box_backgrounds,
         ),
-        (float_module, "avoid_collisions", _original_avoid_collisions, _avoid_collisions),
-        (line_break_module, "strut", _original_strut, _strut),
-        (inline_module, "strut", _original_strut, _strut),
+        *_module_function(
+            float_module,
+            "avoid_collisions",
+            _original_avoid_collisions,
+            _avoid_collisions,
+            _FLOAT_USERS,
+        ),
+        *_module_function(line_break_module, "strut", _original_strut, _strut, ("inline",)),
     ]
-    for name in _FLOAT_USERS:
-        targets.append(
-            (
-                importlib.import_module(name),
-                "avoid_collisions",
-                _original_avoid_collisions,
-                _avoid_collisions,
-            )
-        )
-    for name in _LAYOUT_MODULES:
-        module = importlib.import_module(name)
-        if hasattr(module, "resolve_percentages"):
-            targets.append(
-                (module, "resolve_percentages", _original_resolve_percentages, _resolve_percentages)
-            )
-    return targets
 
 
 def supported() -> bool:

@@ -509,6 +509,13 @@ def replaced_by_weasyprints_own(module: Any):
         assert module.install()
 
 
+def page_count(data: bytes) -> int:
+    """How many pages a PDF has, as pypdf reads it."""
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
 def page_texts(data: bytes) -> list[str]:
     """Each page's text, as pypdf extracts it."""
     import pypdf

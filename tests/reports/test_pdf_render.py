@@ -18,7 +18,7 @@ pytest.importorskip("weasyprint")
 
 from cqo_portal import charts  # noqa: E402
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
-from tests.reports.conftest import page_images, page_texts  # noqa: E402
+from tests.reports.conftest import SECTIONS, page_images, page_texts  # noqa: E402
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -378,45 +378,14 @@ def test_radar_points_stay_inside_the_outer_ring():
     assert min(radius(data.get("points"))) == pytest.approx(0)
 
 
-GBT_SECTIONS = {
-    "en": [
-        "Context of the organization",
-        "Leadership",
-        "Planning",
-        "Support",
-        "Operation",
-        "Release and nonconforming outputs",
-        "Performance evaluation",
-        "Improvement",
-        "Quality culture",
-        "Supply chain quality",
-        "Standards and brand",
-        "Quality results",
-    ],
-    "zh": [
-        "组织环境",
-        "领导作用",
-        "策划",
-        "支持",
-        "运行",
-        "产品放行与不合格控制",
-        "绩效评价",
-        "改进",
-        "质量文化",
-        "供应链质量管理",
-        "标准与品牌",
-        "质量绩效结果",
-    ],
-}
-
-
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("count", [8, 12])
 def test_the_report_radar_prints_every_label_whole_and_legible(lang, count):
     """The report draws the radar wide (620 units across, 140 mm in report.css) with 11-unit
     labels: 7 pt on paper, where the square web chart shrunk to 66 mm gave 4.5 pt labels cut
-    with an ellipsis. Every label of the longest questionnaire fits on at most two lines."""
-    labels = GBT_SECTIONS[lang][:count]
+    with an ellipsis. Every label of the test questionnaire's twelve sections fits on at most two
+    lines."""
+    labels = [zh if lang == "zh" else en for zh, en, _items in SECTIONS][:count]
     svg = charts.radar_chart(
         labels,
         [60] * count,
@@ -594,7 +563,6 @@ def test_warm_up_leaves_a_forked_render_nothing_to_load(lang):
     report without first declaring any of WeasyPrint's C types (each costs it 2-10 ms); only
     the font subset's glyph arrays, whose sizes differ per report, are new."""
     import sys
-    from pathlib import Path
 
     out = subprocess.run(
         [sys.executable, "-c", WARMED_FORK, str(Path(__file__).resolve().parents[2]), lang],

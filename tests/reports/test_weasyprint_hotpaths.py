@@ -6,19 +6,22 @@ reports themselves, and a document built to take each replacement's fallbacks.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 
 weasyprint = pytest.importorskip("weasyprint")
-pypdf = pytest.importorskip("pypdf")
 
 from weasyprint.css.properties import INITIAL_VALUES  # noqa: E402
 
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
 from cqo_portal.reports import services, weasyprint_hotpaths  # noqa: E402
-from tests.reports.conftest import FONT, fill_and_submit, replaced_by_weasyprints_own  # noqa: E402
+from tests.reports.conftest import (  # noqa: E402
+    FONT,
+    fill_and_submit,
+    page_count,
+    replaced_by_weasyprints_own,
+)
 from tests.reports.conftest import render_with_report_fonts as render  # noqa: E402
 
 # One of each thing the replacements hand back to WeasyPrint, or must get exactly right: page
@@ -168,10 +171,6 @@ after a blank page</h2></section><section class="recto"><h2>Recto</h2></section>
 </body></html>"""
 
 
-def pdf_pages(data: bytes) -> int:
-    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
-
-
 def weasyprints_own_code():
     return replaced_by_weasyprints_own(weasyprint_hotpaths)
 
@@ -252,7 +251,7 @@ def test_real_submissions_reports_come_out_byte_for_byte_the_same(app, db_sessio
             fast = report_pdf._write_report_pdf(html)
             with weasyprints_own_code():
                 own = report_pdf._write_report_pdf(html)
-            assert pdf_pages(fast) >= 16
+            assert page_count(fast) >= 16
             assert fast == own, (key, lang)
 
 
@@ -260,7 +259,7 @@ def test_every_fallback_renders_the_same_bytes():
     fast = render(FALLBACKS)
     with weasyprints_own_code():
         own = render(FALLBACKS)
-    assert pdf_pages(fast) >= 10
+    assert page_count(fast) >= 10
     assert fast == own
 
 

@@ -25,9 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from cqo_portal.config import REPO_ROOT
 from cqo_portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-from cqo_portal.web import page_lang
-
-LANGUAGES = ("zh", "en")
+from cqo_portal.web import LANGUAGES, page_lang
 
 
 @event.listens_for(Engine, "connect")
@@ -165,6 +163,11 @@ def register_blueprints(app: Flask) -> None:
             blueprints.append(bp)
     for bp in blueprints:
         app.register_blueprint(bp)
+    # The reports domain follows submissions through cqo_portal.signals (assessments, below it,
+    # never imports it).
+    from cqo_portal.reports import receivers
+
+    receivers.connect()
 
 
 def register_errorhandlers(app: Flask) -> None:

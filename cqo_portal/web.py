@@ -11,6 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cqo_portal.extensions import db
 
+#: The portal's two content languages, in order of preference.
+LANGUAGES = ("zh", "en")
+
 
 def page_lang() -> str:
     """The request's language as the portal's two content languages: "zh" or "en"."""

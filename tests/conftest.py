@@ -7,6 +7,7 @@ App code may commit: each test's session joins an outer transaction with SAVEPOI
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -101,9 +102,10 @@ def app(database_url, tmp_path_factory):
     return app
 
 
-@pytest.fixture
-def db_session(app):
-    """A session whose work is rolled back after the test, even when app code commits."""
+@contextlib.contextmanager
+def rolled_back_session(app, problems: list[str] | None = None):
+    """The app's session joined to an outer transaction that is rolled back at the end, even
+    when app code commits. ``problems`` receives what the statistics check finds first."""
     from cqo_portal.extensions import db
 
     with app.app_context():
@@ -117,20 +119,28 @@ def db_session(app):
                 "join_transaction_mode": "create_savepoint",
             }
         )
-        problems: list[str] = []
         try:
             yield db.session
         finally:
             db.session.remove()
             db.session = original
-            problems = _statistics_problems(connection)
+            if problems is not None:
+                problems.extend(_statistics_problems(connection))
             outer.rollback()
             connection.close()
-        if problems:
-            pytest.fail(
-                "the statistics tables are out of step with the data this test wrote "
-                "(a write path bypasses cqo_portal.rollups):\n  " + "\n  ".join(problems[:10])
-            )
+
+
+@pytest.fixture
+def db_session(app):
+    """A session whose work is rolled back after the test, even when app code commits."""
+    problems: list[str] = []
+    with rolled_back_session(app, problems) as session:
+        yield session
+    if problems:
+        pytest.fail(
+            "the statistics tables are out of step with the data this test wrote "
+            "(a write path bypasses cqo_portal.rollups):\n  " + "\n  ".join(problems[:10])
+        )
 
 
 def _statistics_problems(connection) -> list[str]:

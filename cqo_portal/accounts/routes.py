@@ -19,10 +19,9 @@ from flask_wtf import FlaskForm
 
 from cqo_portal.accounts import services
 from cqo_portal.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from cqo_portal.app_setup import LANGUAGES
 from cqo_portal.extensions import limiter
 from cqo_portal.models import Role
-from cqo_portal.web import commit, safe_next
+from cqo_portal.web import LANGUAGES, commit, safe_next
 
 bp = Blueprint("accounts", __name__)
 

@@ -1,13 +1,15 @@
-"""Plain-value views of a scored assessment for the result page and the PDF report.
+"""The typed view of one scored submission: the result page, the regulator's page and the PDF.
 
-Built from the stored result (never re-scored); every string is in the reader's language.
+``result_view`` is the one place that turns a stored submission into what a reader sees. It reads
+the stored result (never re-scores), and every string in it is already in the reader's language,
+so templates and the PDF renderer get plain, frozen values and never touch the ORM.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
 from cqo_portal.assessments import services
@@ -16,26 +18,201 @@ from cqo_portal.core.answers import answer_label
 from cqo_portal.core.benchmark import section_trend, total_delta
 from cqo_portal.core.plan import improvement_plan, priorities, strengths
 from cqo_portal.core.scoring import Result
+from cqo_portal.cqo.services import current_cqo
 from cqo_portal.enterprises.forms import SIZE_CHOICES
+from cqo_portal.models import Assessment
 from cqo_portal.reference import industry_label, region_label
 
+__all__ = [
+    "AnswerGroup",
+    "AnswerRow",
+    "CQOView",
+    "EnterpriseView",
+    "HiddenGroup",
+    "ItemView",
+    "PeerPercentile",
+    "PlanStep",
+    "Priority",
+    "QuestionnaireView",
+    "ResultView",
+    "SectionView",
+    "Strength",
+    "Summary",
+    "result_view",
+]
 
-def _fmt(dt) -> str:
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseView:
+    name: str
+    uscc: str
+    city: str
+    industry: str
+    size: str
+
+
+@dataclass(frozen=True, slots=True)
+class CQOView:
+    name: str
+    position: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireView:
+    title: str
+    version: str
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class PeerPercentile:
+    group: str
+    percentile: float
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenGroup:
+    group: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total_points: float
+    max_points: float
+    percent: float
+    level_label: str
+    level_description: str
+    percentiles: tuple[PeerPercentile, ...]
+    #: Why no percentile is shown at all (None while at least one group is shown).
+    percentile_hidden_reason: str | None
+    hidden_groups: tuple[HiddenGroup, ...]
+    trend_delta_points: float | None
+    trend_delta_percent: float | None
+    previous_submitted_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    title: str
+    percent: float
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    title: str
+    suggestion: str
+    recoverable_points: float
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    """A scoring item of a band questionnaire (GB/T 19580 4.1.1 …)."""
+
+    title: str
+    points: float
+    max_points: float
+    percent: float
+    level_label: str
+    level_description: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    id: str
+    number: str
+    text: str
+    clause: str | None
+    answer: str
+    points: float | None
+    max_points: float | None
+    na: bool
+    na_reason: str
+    evidence: str
+    #: The question's full text is printed on its section page (the PDF then refers to it by
+    #: number in the plan and the appendix instead of repeating it).
+    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: str
+    title: str
+    points: float
+    max_points: float
+    percent: float
+    excluded: bool
+    level_label: str
+    level_description: str
+    peer_median_percent: float | None
+    peer_percentile: float | None
+    trend_delta_percent: float | None
+    scoring_items: tuple[ItemView, ...]
+    #: The section's questions when they are listed on its page (maturity questionnaires);
+    #: empty when the section lists scoring items instead.
+    questions: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerGroup:
+    section_title: str
+    questions: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    question_id: str
+    #: The question's number when its text is printed on a section page, else None.
+    number: str | None
+    section_title: str
+    clause: str | None
+    question: str
+    current: str
+    next: str
+    suggestion: str
+    recoverable_points: float
+
+
+@dataclass(frozen=True, slots=True)
+class ResultView:
+    lang: str
+    enterprise: EnterpriseView
+    cqo: CQOView | None
+    questionnaire: QuestionnaireView
+    submitted_at: str
+    summary: Summary
+    strengths: tuple[Strength, ...]
+    priorities: tuple[Priority, ...]
+    sections: tuple[SectionView, ...]
+    plan: tuple[PlanStep, ...]
+    answers: tuple[AnswerGroup, ...]
+
+    @property
+    def all_questions_listed(self) -> bool:
+        """Every question's text is on a section page (the PDF's notes say so)."""
+        return all(q.listed for group in self.answers for q in group.questions)
+
+    @property
+    def recoverable_points(self) -> float:
+        return round(sum(p.recoverable_points for p in self.plan), 1)
+
+    @property
+    def has_peer_medians(self) -> bool:
+        return any(s.peer_median_percent is not None for s in self.sections)
+
+
+def _when(dt) -> str:
     return format_datetime(dt, "yyyy-MM-dd HH:mm") if dt else ""
 
 
-def current_cqo(enterprise) -> dict[str, str] | None:
-    from cqo_portal.models import CQOStatus
-
-    approved = [r for r in enterprise.cqo_registrations if r.status == CQOStatus.APPROVED]
-    if not approved:
-        return None
-    cqo = approved[-1]
-    return {"name": cqo.name, "position": cqo.position}
+def result_view(assessment: Assessment, lang: str) -> ResultView:
+    """The view of one scored submission in ``lang`` ("zh" or "en"); needs an app context."""
+    with force_locale(lang):
+        return _build(assessment, lang)
 
 
-def result_view(assessment, lang: str) -> dict[str, Any]:
-    """The report context (see cqo_portal/reports/pdf.py) for one scored assessment."""
+def _build(assessment: Assessment, lang: str) -> ResultView:
     q = services.questionnaire_of(assessment.questionnaire)
     result = Result.from_data(assessment.result)
     answers = services.answers_of(assessment, q)
@@ -52,128 +229,137 @@ def result_view(assessment, lang: str) -> dict[str, Any]:
     medians = province.section_medians if province else {}
     section_percentiles = province.section_percentiles if province else {}
     plan = improvement_plan(q, answers, result)
+
+    # Sections that list scoring items (band questionnaires) do not print their questions on
+    # their page; the others do, and the plan and appendix then refer to them by number.
+    item_sections = {s.section_id for s in result.sections if s.items}
+    rows_by_section: dict[str, tuple[AnswerRow, ...]] = {}
+    groups_out: list[AnswerGroup] = []
+    numbers: dict[str, str] = {}
+    number = 0
+    for sec in q.sections:
+        rows = []
+        listed = sec.id not in item_sections
+        for question in sec.questions:
+            number += 1
+            a = answers.get(question.id)
+            qs = result.questions.get(question.id)
+            scored = qs is not None and question.scored
+            if listed:
+                numbers[question.id] = str(number)
+            rows.append(
+                AnswerRow(
+                    id=question.id,
+                    number=str(number),
+                    text=question.text.get(lang),
+                    clause=question.clause,
+                    answer=answer_label(question, a, lang),
+                    points=qs.points if scored else None,
+                    max_points=qs.max_points if scored else None,
+                    na=bool(a and a.na),
+                    na_reason=(a.na_reason or "") if a else "",
+                    evidence=(a.evidence or "") if a else "",
+                    listed=listed,
+                )
+            )
+        rows_by_section[sec.id] = tuple(rows)
+        groups_out.append(AnswerGroup(section_title=sec.title.get(lang), questions=tuple(rows)))
+
+    sections = []
+    for s in result.sections:
+        d = deltas.get(s.section_id)
+        sections.append(
+            SectionView(
+                id=s.section_id,
+                title=s.title.get(lang),
+                points=s.points,
+                max_points=s.max_points,
+                percent=s.percent,
+                excluded=s.excluded,
+                level_label=s.level.label.get(lang),
+                level_description=s.level.description.get(lang),
+                peer_median_percent=medians.get(s.section_id),
+                peer_percentile=section_percentiles.get(s.section_id),
+                trend_delta_percent=d.delta_percent if d else None,
+                scoring_items=tuple(
+                    ItemView(
+                        title=i.title.get(lang),
+                        points=i.points,
+                        max_points=i.max_points,
+                        percent=i.percent,
+                        level_label=i.level.label.get(lang),
+                        level_description=i.level.description.get(lang),
+                    )
+                    for i in s.items
+                ),
+                questions=() if s.items else rows_by_section.get(s.section_id, ()),
+            )
+        )
+
+    cqo = current_cqo(ent)
     method = (
         _("GB/T 19580 scoring bands")
         if q.scoring_method == "gbt19580"
         else _("Maturity levels 0–5")
     )
-    sections = []
-    for s in result.sections:
-        d = deltas.get(s.section_id)
-        sections.append(
-            {
-                "id": s.section_id,
-                "title": s.title.get(lang),
-                "points": s.points,
-                "max_points": s.max_points,
-                "percent": s.percent,
-                "excluded": s.excluded,
-                "level_label": s.level.label.get(lang),
-                "level_description": s.level.description.get(lang),
-                "peer_median_percent": medians.get(s.section_id),
-                "peer_percentile": section_percentiles.get(s.section_id),
-                "trend_delta_percent": d.delta_percent if d else None,
-                "items": [
-                    {
-                        "title": i.title.get(lang),
-                        "points": i.points,
-                        "max_points": i.max_points,
-                        "percent": i.percent,
-                        "level_label": i.level.label.get(lang),
-                        "level_description": i.level.description.get(lang),
-                    }
-                    for i in s.items
-                ],
-            }
-        )
-    answer_groups = []
-    number = 0
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    for sec in q.sections:
-        rows = []
-        for question in sec.questions:
-            number += 1
-            a = answers.get(question.id)
-            qs = result.questions.get(question.id)
-            rows.append(
-                {
-                    "id": question.id,
-                    "number": str(number),
-                    "text": question.text.get(lang),
-                    "clause": question.clause,
-                    "answer": answer_label(question, a, lang),
-                    "points": qs.points if qs and question.scored else None,
-                    "max_points": qs.max_points if qs and question.scored else None,
-                    "na": bool(a and a.na),
-                    "na_reason": a.na_reason if a else "",
-                    "evidence": a.evidence if a else "",
-                }
-            )
-        answer_groups.append({"section_title": sec.title.get(lang), "questions": rows})
-        by_section[sec.id] = rows
-    for section in sections:
-        section["questions"] = by_section.get(section["id"], [])
-    return {
-        "lang": lang,
-        "enterprise": {
-            "name": ent.name if lang == "zh" or not ent.name_en else ent.name_en,
-            "uscc": ent.uscc,
-            "city": region_label(ent.city_code, lang),
-            "industry": industry_label(ent.industry_section, lang),
-            "size": str(dict(SIZE_CHOICES).get(ent.size_class, ent.size_class)),
-        },
-        "cqo": current_cqo(ent),
-        "questionnaire": {
-            "title": q.title.get(lang),
-            "version": q.version,
-            "method": method,
-        },
-        "submitted_at": _fmt(assessment.submitted_at),
-        "summary": {
-            "total_points": result.total_points,
-            "max_points": result.max_points,
-            "percent": result.percent,
-            "level_label": result.level.label.get(lang),
-            "level_description": result.level.description.get(lang),
-            "percentiles": [
-                {"group": g.label, "percentile": g.percentile, "size": g.size} for g in shown
-            ],
-            "percentile_hidden_reason": None
+    return ResultView(
+        lang=lang,
+        enterprise=EnterpriseView(
+            name=ent.name if lang == "zh" or not ent.name_en else ent.name_en,
+            uscc=ent.uscc,
+            city=region_label(ent.city_code, lang),
+            industry=industry_label(ent.industry_section, lang),
+            size=str(dict(SIZE_CHOICES).get(ent.size_class, ent.size_class)),
+        ),
+        cqo=CQOView(name=cqo.name, position=cqo.position) if cqo else None,
+        questionnaire=QuestionnaireView(title=q.title.get(lang), version=q.version, method=method),
+        submitted_at=_when(assessment.submitted_at),
+        summary=Summary(
+            total_points=result.total_points,
+            max_points=result.max_points,
+            percent=result.percent,
+            level_label=result.level.label.get(lang),
+            level_description=result.level.description.get(lang),
+            percentiles=tuple(
+                PeerPercentile(group=g.label, percentile=g.percentile, size=g.size)
+                for g in shown
+                if g.percentile is not None
+            ),
+            percentile_hidden_reason=None
             if shown
             else (groups[-1].hidden_reason if groups else None),
-            "hidden_groups": [
-                {"group": g.label, "reason": g.hidden_reason}
+            hidden_groups=tuple(
+                HiddenGroup(group=g.label, reason=g.hidden_reason)
                 for g in groups
                 if g.percentile is None
-            ],
-            "trend_delta_points": tdelta[0] if tdelta else None,
-            "trend_delta_percent": tdelta[1] if tdelta else None,
-            "previous_submitted_at": _fmt(previous.submitted_at) if previous else None,
-        },
-        "strengths": [
-            {"title": s.title.get(lang), "percent": s.percent} for s in strengths(result)
-        ],
-        "priorities": [
-            {
-                "title": p.question_text.get(lang),
-                "suggestion": p.suggestion.get(lang),
-                "recoverable_points": p.recoverable_points,
-            }
+            ),
+            trend_delta_points=tdelta[0] if tdelta else None,
+            trend_delta_percent=tdelta[1] if tdelta else None,
+            previous_submitted_at=_when(previous.submitted_at) if previous else None,
+        ),
+        strengths=tuple(Strength(title=s.title.get(lang), percent=s.percent) for s in strengths(result)),
+        priorities=tuple(
+            Priority(
+                title=p.question_text.get(lang),
+                suggestion=p.suggestion.get(lang),
+                recoverable_points=p.recoverable_points,
+            )
             for p in priorities(plan)
-        ],
-        "sections": sections,
-        "plan": [
-            {
-                "question_id": p.question_id,
-                "section_title": p.section_title.get(lang),
-                "clause": p.clause,
-                "question": p.question_text.get(lang),
-                "current": p.current_label.get(lang),
-                "next": p.next_label.get(lang),
-                "suggestion": p.suggestion.get(lang),
-                "recoverable_points": p.recoverable_points,
-            }
+        ),
+        sections=tuple(sections),
+        plan=tuple(
+            PlanStep(
+                question_id=p.question_id,
+                number=numbers.get(p.question_id),
+                section_title=p.section_title.get(lang),
+                clause=p.clause,
+                question=p.question_text.get(lang),
+                current=p.current_label.get(lang),
+                next=p.next_label.get(lang),
+                suggestion=p.suggestion.get(lang),
+                recoverable_points=p.recoverable_points,
+            )
             for p in plan
-        ],
-        "answers": answer_groups,
-    }
+        ),
+        answers=tuple(groups_out),
+    )

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from cqo_portal import authz
+from cqo_portal import authz, signals
 from cqo_portal.assessments import services, xlsx
 from cqo_portal.assessments.forms import DiscardDraftForm, WorkbookUploadForm
 from cqo_portal.assessments.presenters import result_view
@@ -28,7 +28,6 @@ from cqo_portal.models import (
     QuestionnaireStatus,
     QuestionnaireVersion,
 )
-from cqo_portal.reports import jobs
 from cqo_portal.web import commit, get_or_404, page_lang
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -222,7 +221,7 @@ def submit(assessment_id: str):
     except services.IncompleteAssessment as e:
         return _overview_page(assessment, form=form, missing=e.missing), 422
     commit()
-    jobs.after_submit(current_app, assessment.id)
+    signals.assessment_submitted.send(assessment)
     flash(
         _("Submitted. Your score is below; the PDF report is available from this page."), "success"
     )

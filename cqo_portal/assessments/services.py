@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cqo_portal import audit
-from cqo_portal.core.answers import Answer, missing_required, parse_answer
+from cqo_portal import audit, signals
+from cqo_portal.core.answers import Answer, is_answered, missing_required, parse_answer
 from cqo_portal.core.questionnaire import Question, Questionnaire, parse_questionnaire
 from cqo_portal.core.scoring import Result, score_assessment
 from cqo_portal.core.text import Text
@@ -260,10 +260,6 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     result = score_assessment(q, answers)
     before = {"status": assessment.status.value}
     store_result(assessment, result)
-    if assessment.reports:  # a resubmission: the stored reports show the old scores
-        from cqo_portal.reports.services import reissue_reports
-
-        reissue_reports(assessment)
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
@@ -281,6 +277,9 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
         city_code=assessment.enterprise.city_code,
         actor_id=user.id,
     )
+    if before["status"] == AssessmentStatus.RETURNED.value:
+        # What was issued from the earlier submission shows its old scores: its owners react.
+        signals.assessment_resubmitted.send(assessment)
     return result
 
 
@@ -340,8 +339,6 @@ def result_of(assessment: Assessment) -> Result | None:
 
 def progress(q: Questionnaire, answers: dict[str, Answer]) -> dict[str, Any]:
     """Answered counts per section and overall, for the overview and the progress bar."""
-    from cqo_portal.core.answers import is_answered
-
     sections = []
     total = done = 0
     for s in q.sections:

@@ -1,24 +1,32 @@
 """Offline filling: an XLSX workbook of a questionnaire version, and reading a filled one back.
 
-The workbook has a bilingual instructions sheet, one sheet per section (one row per question,
+The workbook reads in Chinese and English whatever the page's language (colleagues share it): its
+fixed words come from the one gettext catalogue, rendered in each language with ``force_locale``.
+It has an instructions sheet, one sheet per section (one row per question,
 header row frozen, input cells unlocked, drop-down lists for the allowed values) and a very hidden
 ``meta`` sheet naming the questionnaire version (and, for a download of a draft, the draft and its
 revision, so an upload made after the draft changed in the portal goes through the same three-way
 merge as a stale browser tab). Reading is strict about the file and lenient about rows: a file
 that is not a CQO workbook is refused whole; each row that cannot be read becomes a problem
 "sheet X, row N: reason" and the other rows are saved through ``save_answers`` (same validation
-as the web form).
+as the web form); its messages are in the request's language.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from babel import Locale
+from babel.lists import format_list
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -28,9 +36,8 @@ from sqlalchemy import select
 
 from cqo_portal import audit
 from cqo_portal.assessments import services
-from cqo_portal.core.answers import Answer
+from cqo_portal.core.answers import Answer, answer_label
 from cqo_portal.core.questionnaire import BANDS, AnswerType, Question, Questionnaire
-from cqo_portal.core.text import Text
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     Assessment,
@@ -39,13 +46,14 @@ from cqo_portal.models import (
     QuestionnaireVersion,
     User,
 )
+from cqo_portal.web import page_lang
 
 FORMAT = "cqo-xlsx-1"
 META_SHEET = "meta"
-INSTRUCTIONS_SHEET = "说明 Instructions"
+WORKBOOK_LANGUAGES = ("zh", "en")
 MAX_ROWS_PER_SHEET = 2000
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
-NA_MARK = "是/yes"
+NA_MARK = "是/yes"  # a value typed in the N/A cell, read back in either language
 _NA_TRUE = {"是/yes", "是", "yes", "y", "true", "1", "x", "✓", "√", "n/a", "na", "不适用"}
 _NA_FALSE = {"", "否", "no", "n", "false", "0", "否/no"}
 
@@ -53,23 +61,23 @@ _NA_FALSE = {"", "否", "no", "n", "false", "0", "否/no"}
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: Text
+    label: LazyString
     width: int
     editable: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", Text("题目编号（勿改）", "Question id (do not change)"), 16),
-    Column("number", Text("序号", "No."), 6),
-    Column("text_zh", Text("题目（中文）", "Question (Chinese)"), 48),
-    Column("text_en", Text("题目（英文）", "Question (English)"), 48),
-    Column("guidance", Text("填写说明与证据", "Guidance and evidence"), 40),
-    Column("allowed", Text("可填写的值", "Allowed values"), 44),
-    Column("value", Text("答案", "Answer"), 14, editable=True),
-    Column("na", Text("不适用", "N/A"), 9, editable=True),
-    Column("na_reason", Text("不适用理由", "N/A reason"), 30, editable=True),
-    Column("evidence", Text("证据备注", "Evidence note"), 40, editable=True),
-    Column("state", Text("状态（勿改）", "State (do not change)"), 10),
+    Column("id", _l("Question id (do not change)"), 16),
+    Column("number", _l("No."), 6),
+    Column("text_zh", _l("Question (Chinese)"), 48),
+    Column("text_en", _l("Question (English)"), 48),
+    Column("guidance", _l("Guidance and evidence"), 40),
+    Column("allowed", _l("Allowed values"), 44),
+    Column("value", _l("Answer"), 14, editable=True),
+    Column("na", _l("N/A"), 9, editable=True),
+    Column("na_reason", _l("N/A reason"), 30, editable=True),
+    Column("evidence", _l("Evidence note"), 40, editable=True),
+    Column("state", _l("State (do not change)"), 10),
 )
 _COL = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
 _REQUIRED_COLUMNS = ("id", "value", "na", "na_reason", "evidence")
@@ -78,6 +86,28 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _LOCKED_FILL = PatternFill("solid", fgColor="F2F2F2")
 _INPUT_FILL = PatternFill("solid", fgColor="FFFDE7")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+# --------------------------------------------------------------------------- languages
+
+
+def in_each_language(render: Callable[[str], str]) -> list[str]:
+    """``render(lang)`` in Chinese, then in English, each with gettext in that language."""
+    texts = []
+    for lang in WORKBOOK_LANGUAGES:
+        with force_locale(lang):
+            texts.append(render(lang))
+    return texts
+
+
+def _bilingual(message: LazyString, sep: str) -> str:
+    """A fixed word of the workbook in both languages, Chinese first."""
+    return sep.join(in_each_language(lambda _lang: str(message)))
+
+
+def instructions_sheet() -> str:
+    """The instructions sheet's name, '说明 Instructions' (valid in Excel: short, no []:*?/\\)."""
+    return _bilingual(_l("Instructions"), " ")
 
 
 # --------------------------------------------------------------------------- writing
@@ -94,45 +124,51 @@ def _put_text(cell: Any, text: str) -> None:
     cell.data_type = "s"
 
 
-def sheet_title(index: int, title: Text) -> str:
-    """A valid, unique-by-number sheet name for a section: '1 组织环境'."""
-    cleaned = "".join(ch for ch in title.zh if ch not in "[]:*?/\\'")
+def sheet_title(index: int, title: str) -> str:
+    """A valid, unique-by-number sheet name for a section's Chinese title: '1 组织环境'."""
+    cleaned = "".join(ch for ch in title if ch not in "[]:*?/\\'")
     return f"{index} {cleaned}"[:31].rstrip()
 
 
-def allowed_values(question: Question) -> Text:
-    """What an officer may type in the answer cell, in both languages."""
+def allowed_values(question: Question, lang: str) -> str:
+    """What an officer may type in the answer cell, in ``lang`` (call under its locale)."""
     t = question.answer_type
     if t is AnswerType.MATURITY:
-        zh = "\n".join(f"{lv.value} {lv.label.zh}：{lv.descriptor.zh}" for lv in question.levels)
-        en = "\n".join(f"{lv.value} {lv.label.en}: {lv.descriptor.en}" for lv in question.levels)
-        return Text("填 0–5 级：\n" + zh, "Enter a level 0–5:\n" + en)
+        lines = [
+            _(
+                "%(level)d %(label)s: %(descriptor)s",
+                level=lv.value,
+                label=lv.label.get(lang),
+                descriptor=lv.descriptor.get(lang),
+            )
+            for lv in question.levels
+        ]
+        return "\n".join([_("Enter a level 0–5:"), *lines])
     if t is AnswerType.BAND:
-        zh = "\n".join(
-            f"{lo}–{hi}%（{lv.label.zh}）：{lv.descriptor.zh}"
+        lines = [
+            _(
+                "%(low)d–%(high)d%% (%(label)s): %(descriptor)s",
+                low=lo,
+                high=hi,
+                label=lv.label.get(lang),
+                descriptor=lv.descriptor.get(lang),
+            )
             for (lo, hi), lv in zip(BANDS, question.levels, strict=False)
-        )
-        en = "\n".join(
-            f"{lo}–{hi}% ({lv.label.en}): {lv.descriptor.en}"
-            for (lo, hi), lv in zip(BANDS, question.levels, strict=False)
-        )
-        return Text(
-            "填 0–100 之间 5 的倍数：\n" + zh, "Enter a multiple of 5 from 0 to 100:\n" + en
-        )
+        ]
+        return "\n".join([_("Enter a multiple of 5 from 0 to 100:"), *lines])
     if t is AnswerType.YES_PARTLY_NO:
-        return Text("yes = 是，partly = 部分，no = 否", "yes, partly or no")
+        return _("yes, partly or no")
     if t is AnswerType.CHOICE:
-        zh = "\n".join(f"{o.id}：{o.label.zh}" for o in question.options)
-        en = "\n".join(f"{o.id}: {o.label.en}" for o in question.options)
-        return Text("填选项编号：\n" + zh, "Enter an option id:\n" + en)
+        lines = [_("%(id)s: %(label)s", id=o.id, label=o.label.get(lang)) for o in question.options]
+        return "\n".join([_("Enter an option id:"), *lines])
     if t is AnswerType.NUMBER:
+        unit = question.unit.get(lang) if question.unit else ""
+        if question.min is None and question.max is None:
+            return _("Enter a number, unit: %(unit)s", unit=unit)
         lo = "" if question.min is None else f"{question.min:g}"
         hi = "" if question.max is None else f"{question.max:g}"
-        unit = question.unit or Text("", "")
-        rng_zh = f"（{lo}–{hi}）" if lo or hi else ""
-        rng_en = f" ({lo}–{hi})" if lo or hi else ""
-        return Text(f"填数字{rng_zh}，单位：{unit.zh}", f"Enter a number{rng_en}, unit: {unit.en}")
-    return Text("自由填写文字", "Free text")
+        return _("Enter a number (%(low)s–%(high)s), unit: %(unit)s", low=lo, high=hi, unit=unit)
+    return _("Free text")
 
 
 def _value_cell(question: Question, answer: Answer | None) -> Any:
@@ -147,15 +183,15 @@ class _Validations:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.by_key: dict[tuple, DataValidation] = {}
+        self.error = _bilingual(_l("Choose from the list or see Allowed values"), " / ")
+        self.error_title = _bilingual(_l("Invalid value"), " / ")
 
     def add(self, key: tuple, cell: str, make: Any) -> None:
         dv = self.by_key.get(key)
         if dv is None:
             dv = make()
-            dv.error = (
-                "请从下拉列表选择或按“可填写的值”填写 / Choose from the list or see Allowed values"
-            )
-            dv.errorTitle = "无效的值 / Invalid value"
+            dv.error = self.error
+            dv.errorTitle = self.error_title
             dv.showErrorMessage = True
             dv.allow_blank = True
             self.ws.add_data_validation(dv)
@@ -195,64 +231,61 @@ def _validate_value(v: _Validations, question: Question, cell: str) -> None:
         v.add(("number", lo, hi), cell, make)
 
 
-def _instructions(ws: Any, q: Questionnaire, assessment: Assessment | None) -> None:
-    lines: list[tuple[str, str]] = [
-        (f"{q.title.zh}（版本 {q.version}）", f"{q.title.en} (version {q.version})"),
-        (
-            "本文件用于离线填写自评问卷，填完后在门户“自评”页面上传，答案会保存为草稿。",
+def _instruction_lines(q: Questionnaire, assessment: Assessment | None, lang: str) -> list[str]:
+    """The instructions in ``lang`` (call under its locale), one paragraph a line."""
+    lines = [
+        _("%(title)s (version %(version)s)", title=q.title.get(lang), version=q.version),
+        _(
             "Use this workbook to fill the self-assessment offline, then upload it on the "
-            "portal's Self-assessments page; the answers are saved to your draft.",
+            "portal's Self-assessments page; the answers are saved to your draft."
         ),
-        (
-            "每个章节一张工作表，每题一行。只填写浅黄色的列：答案、不适用、不适用理由、证据备注。",
+        _(
             "One sheet per section, one row per question. Fill only the light-yellow columns: "
-            "Answer, N/A, N/A reason, Evidence note.",
+            "Answer, N/A, N/A reason, Evidence note."
         ),
-        (
-            "“答案”列请从下拉列表选择，或按“可填写的值”列填写。",
+        _(
             "In the Answer column choose from the drop-down list, or follow the Allowed values "
-            "column.",
+            "column."
         ),
-        (
-            f"题目不适用时，在“不适用”列选择“{NA_MARK}”，并在“不适用理由”列写明理由（必填）。",
-            f"When a question does not apply, choose '{NA_MARK}' in the N/A column and give the "
+        _(
+            "When a question does not apply, choose '%(mark)s' in the N/A column and give the "
             "reason in the N/A reason column (required).",
+            mark=NA_MARK,
         ),
-        (
-            "请在“证据备注”列写明可以出示的文件、记录或实例。",
-            "Note in the Evidence column the documents, records or examples you could show.",
-        ),
-        (
-            "不要修改第一列的题目编号，不要删除表头行，也不要改动隐藏的工作表。",
+        _("Note in the Evidence column the documents, records or examples you could show."),
+        _(
             "Do not change the question ids in the first column, the header row or the hidden "
-            "sheet.",
+            "sheet."
         ),
-        (
-            "空行表示“未填写”，上传时不会覆盖门户中已保存的答案；在下载的草稿中删除某题的内容，上传后该题会被清空。",
+        _(
             "A blank row means 'not filled in here' and does not overwrite an answer saved in the "
-            "portal; clearing a row of a downloaded draft clears that answer on upload.",
+            "portal; clearing a row of a downloaded draft clears that answer on upload."
         ),
-        (
-            "无法读取的行会按“工作表、行号、原因”列出，其他行照常保存。",
+        _(
             "Rows that cannot be read are listed by sheet, row and reason; the other rows are "
-            "saved.",
+            "saved."
         ),
     ]
     if assessment is not None:
         lines.append(
-            (
-                f"本文件包含草稿 #{assessment.id} 在下载时（第 {assessment.revision} 次保存）的答案。",
-                f"This workbook holds the answers of draft #{assessment.id} as of its save "
-                f"#{assessment.revision}.",
+            _(
+                "This workbook holds the answers of draft #%(id)d as of its save #%(revision)d.",
+                id=assessment.id,
+                revision=assessment.revision,
             )
         )
+    return lines
+
+
+def _instructions(ws: Any, q: Questionnaire, assessment: Assessment | None) -> None:
+    zh, en = in_each_language(lambda lang: _instruction_lines(q, assessment, lang))
     ws.column_dimensions["A"].width = 70
     ws.column_dimensions["B"].width = 70
-    ws.append(["中文", "English"])
+    ws.append([Locale.parse(lang).get_display_name(lang) for lang in WORKBOOK_LANGUAGES])
     for c in ws[1]:
         c.font = Font(bold=True)
-    for zh, en in lines:
-        ws.append([zh, en])
+    for row in zip(zh, en, strict=True):
+        ws.append(row)
     for row in ws.iter_rows(min_row=2):
         for c in row:
             c.alignment = _WRAP
@@ -269,12 +302,13 @@ def build_workbook(
     """The XLSX bytes of a questionnaire version, blank or holding a draft's answers."""
     wb = Workbook()
     ws_info = wb.active
-    ws_info.title = INSTRUCTIONS_SHEET
+    ws_info.title = instructions_sheet()
     _instructions(ws_info, q, assessment)
+    header = [_bilingual(c.label, "\n") for c in COLUMNS]
     number = 0
     for s_index, section in enumerate(q.sections, start=1):
-        ws = wb.create_sheet(sheet_title(s_index, section.title))
-        ws.append([f"{c.label.zh}\n{c.label.en}" for c in COLUMNS])
+        ws = wb.create_sheet(sheet_title(s_index, section.title.zh))
+        ws.append(header)
         for c in ws[1]:
             c.font = Font(bold=True, color="FFFFFF")
             c.fill = _HEADER_FILL
@@ -295,7 +329,9 @@ def build_workbook(
                 "text_zh": question.text.zh + (" *" if question.required else ""),
                 "text_en": question.text.en + (" *" if question.required else ""),
                 "guidance": "\n".join(x for x in (question.guidance.zh, question.guidance.en) if x),
-                "allowed": allowed_values(question).bilingual("\n\n"),
+                "allowed": "\n\n".join(
+                    in_each_language(lambda lang, q=question: allowed_values(q, lang))
+                ),
                 "value": _value_cell(question, answer),
                 "na": NA_MARK if answer is not None and answer.na else None,
                 "na_reason": answer.na_reason if answer is not None and answer.na else None,
@@ -355,22 +391,26 @@ def template_filename(q: Questionnaire, assessment: Assessment | None = None) ->
 class WorkbookError(ValueError):
     """The file as a whole cannot be used; nothing was saved."""
 
-    def __init__(self, message: Text) -> None:
-        super().__init__(message.en)
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
         self.message = message
 
 
 @dataclass(frozen=True)
 class RowProblem:
+    """A row that was not saved, and why (in the request's language)."""
+
     sheet: str
     row: int
-    reason: Text
+    reason: str
 
     @property
-    def message(self) -> Text:
-        return Text(
-            f"工作表“{self.sheet}”第 {self.row} 行：{self.reason.zh}",
-            f"sheet {self.sheet}, row {self.row}: {self.reason.en}",
+    def message(self) -> str:
+        return _(
+            "sheet %(sheet)s, row %(row)d: %(reason)s",
+            sheet=self.sheet,
+            row=self.row,
+            reason=self.reason,
         )
 
 
@@ -397,34 +437,36 @@ class WorkbookImport:
     problems: list[RowProblem]
 
 
-ERR_NOT_XLSX = Text(
-    "文件不是可以读取的 Excel 工作簿（.xlsx）", "The file is not a readable Excel workbook (.xlsx)"
-)
-ERR_TOO_LARGE = Text("文件太大", "The file is too large")
-ERR_NOT_TEMPLATE = Text(
-    "这不是从本门户下载的问卷工作簿（缺少隐藏的 meta 工作表），请先下载模板",
+ERR_NOT_XLSX = _l("The file is not a readable Excel workbook (.xlsx)")
+ERR_TOO_LARGE = _l("The file is too large")
+ERR_NOT_TEMPLATE = _l(
     "This is not a questionnaire workbook downloaded from the portal (the hidden meta sheet is "
-    "missing); download the template first",
+    "missing); download the template first"
 )
 
 
-def _cell_text(value: Any) -> tuple[str, Text | None]:
+def _cell_text(value: Any) -> tuple[str, str | None]:
     """A cell as the text the answer parser expects; dates and booleans are refused."""
     if value is None:
         return "", None
     if isinstance(value, bool):
-        return "", Text("不能填写逻辑值（TRUE/FALSE）", "TRUE/FALSE is not a valid entry")
+        return "", _("TRUE/FALSE is not a valid entry")
     if isinstance(value, datetime | date | time):
-        return "", Text(
-            "单元格被 Excel 识别为日期，请改为文本或数字",
-            "Excel turned the entry into a date; enter it as text or a number",
-        )
+        return "", _("Excel turned the entry into a date; enter it as text or a number")
     if isinstance(value, float):
         return (str(int(value)) if value.is_integer() else repr(value)), None
     return str(value).strip(), None
 
 
-def _header_map(header: tuple[Any, ...]) -> dict[str, int]:
+def _column_names() -> dict[str, set[str]]:
+    """Each column's header label in either language, lower-cased, by column key."""
+    return {
+        c.key: {name.lower() for name in in_each_language(lambda _lang, c=c: str(c.label))}
+        for c in COLUMNS
+    }
+
+
+def _header_map(header: tuple[Any, ...], names: dict[str, set[str]]) -> dict[str, int]:
     """Column positions by header label (either language), so moved columns still work."""
     found: dict[str, int] = {}
     for pos, raw in enumerate(header):
@@ -433,25 +475,23 @@ def _header_map(header: tuple[Any, ...]) -> dict[str, int]:
         lines = {line.strip().lower() for line in str(raw).splitlines() if line.strip()}
         lines.add(str(raw).strip().lower())
         for col in COLUMNS:
-            if col.key not in found and (
-                col.label.zh.lower() in lines or col.label.en.lower() in lines
-            ):
+            if col.key not in found and names[col.key] & lines:
                 found[col.key] = pos
     return found
 
 
 def _check_zip(data: bytes, max_bytes: int) -> None:
     if len(data) > max_bytes:
-        raise WorkbookError(ERR_TOO_LARGE)
+        raise WorkbookError(str(ERR_TOO_LARGE))
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise WorkbookError(ERR_NOT_XLSX)
+        raise WorkbookError(str(ERR_NOT_XLSX))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             unzipped = sum(i.file_size for i in zf.infolist())
     except zipfile.BadZipFile as exc:
-        raise WorkbookError(ERR_NOT_XLSX) from exc
+        raise WorkbookError(str(ERR_NOT_XLSX)) from exc
     if unzipped > MAX_UNZIPPED_BYTES:
-        raise WorkbookError(ERR_TOO_LARGE)
+        raise WorkbookError(str(ERR_TOO_LARGE))
 
 
 def parse_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
@@ -460,51 +500,53 @@ def parse_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise WorkbookError(ERR_NOT_XLSX) from exc
+        raise WorkbookError(str(ERR_NOT_XLSX)) from exc
     try:
         if META_SHEET not in wb.sheetnames:
-            raise WorkbookError(ERR_NOT_TEMPLATE)
+            raise WorkbookError(str(ERR_NOT_TEMPLATE))
         meta: dict[str, str] = {}
         for row in wb[META_SHEET].iter_rows(min_row=1, max_row=50, values_only=True):
             if row and row[0] is not None:
                 meta[str(row[0])] = "" if len(row) < 2 or row[1] is None else str(row[1])
         if meta.get("format") != FORMAT or not meta.get("questionnaire"):
-            raise WorkbookError(ERR_NOT_TEMPLATE)
+            raise WorkbookError(str(ERR_NOT_TEMPLATE))
         parsed = ParsedWorkbook(meta=meta)
         seen: dict[str, tuple[str, int]] = {}
+        skip = {META_SHEET, instructions_sheet()}
+        names = _column_names()
         for name in wb.sheetnames:
-            if name in (META_SHEET, INSTRUCTIONS_SHEET):
-                continue
-            _read_sheet(wb[name], name, parsed, seen)
+            if name not in skip:
+                _read_sheet(wb[name], name, parsed, seen, names)
         return parsed
     except WorkbookError:
         raise
     except Exception as exc:  # a damaged sheet inside a valid zip
-        raise WorkbookError(ERR_NOT_XLSX) from exc
+        raise WorkbookError(str(ERR_NOT_XLSX)) from exc
     finally:
         wb.close()
 
 
 def _read_sheet(
-    ws: Any, name: str, parsed: ParsedWorkbook, seen: dict[str, tuple[str, int]]
+    ws: Any,
+    name: str,
+    parsed: ParsedWorkbook,
+    seen: dict[str, tuple[str, int]],
+    names: dict[str, set[str]],
 ) -> None:
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
         return
-    cols = _header_map(header)
-    missing = [c for c in _REQUIRED_COLUMNS if c not in cols]
+    cols = _header_map(header, names)
+    missing = [str(c.label) for c in COLUMNS if c.key in _REQUIRED_COLUMNS and c.key not in cols]
     if missing:
-        labels = [next(c.label for c in COLUMNS if c.key == k) for k in missing]
         parsed.problems.append(
             RowProblem(
                 name,
                 1,
-                Text(
-                    "表头缺少列：" + "、".join(t.zh for t in labels) + "；本工作表未读取",
-                    "the header lacks the column(s) "
-                    + ", ".join(t.en for t in labels)
-                    + "; this sheet was not read",
+                _(
+                    "the header lacks the column(s) %(columns)s; this sheet was not read",
+                    columns=format_list(missing, locale=get_locale() or "en"),
                 ),
             )
         )
@@ -520,16 +562,16 @@ def _read_sheet(
                 RowProblem(
                     name,
                     row_number,
-                    Text(
-                        f"超过 {MAX_ROWS_PER_SHEET} 行，其余行未读取",
-                        f"more than {MAX_ROWS_PER_SHEET} rows; the rest was not read",
+                    _(
+                        "more than %(n)d rows; the rest was not read",
+                        n=MAX_ROWS_PER_SHEET,
                     ),
                 )
             )
             return
         if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        problems: list[Text] = []
+        problems: list[str] = []
         qid = str(cell(values, "id") or "").strip()
         value, err = _cell_text(cell(values, "value"))
         if err:
@@ -551,7 +593,7 @@ def _read_sheet(
                     RowProblem(
                         name,
                         row_number,
-                        Text("缺少题目编号（第一列）", "the question id (first column) is missing"),
+                        _("the question id (first column) is missing"),
                     )
                 )
             continue
@@ -561,10 +603,12 @@ def _read_sheet(
                 RowProblem(
                     name,
                     row_number,
-                    Text(
-                        f"题目 {qid} 重复出现（首次在工作表“{first_sheet}”第 {first_row} 行），本行未读取",
-                        f"question {qid} appears twice (first on sheet {first_sheet}, row "
-                        f"{first_row}); this row was not read",
+                    _(
+                        "question %(id)s appears twice (first on sheet %(sheet)s, row %(row)d); "
+                        "this row was not read",
+                        id=qid,
+                        sheet=first_sheet,
+                        row=first_row,
                     ),
                 )
             )
@@ -578,9 +622,10 @@ def _read_sheet(
         else:
             na = False
             problems.append(
-                Text(
-                    f"“不适用”列只能填“{NA_MARK}”或留空，读到“{na_raw}”",
-                    f"the N/A column takes '{NA_MARK}' or nothing, found '{na_raw}'",
+                _(
+                    "the N/A column takes '%(mark)s' or nothing, found '%(found)s'",
+                    mark=NA_MARK,
+                    found=na_raw,
                 )
             )
         if problems:
@@ -626,29 +671,31 @@ def import_workbook(
     qv = _find_version(key, version)
     if qv is None or qv.fingerprint != parsed.meta.get("fingerprint", qv.fingerprint):
         raise WorkbookError(
-            Text(
-                f"门户中没有问卷 {key} 的版本 {version}",
-                f"The portal has no version {version} of questionnaire {key}",
+            _(
+                "The portal has no version %(version)s of questionnaire %(key)s",
+                version=version,
+                key=key,
             )
         )
     draft = services.open_draft(enterprise, key)
     if draft is None:
         if qv.status != QuestionnaireStatus.PUBLISHED:
             raise WorkbookError(
-                Text(
-                    f"问卷 {key} 的版本 {version} 已停用，请下载当前版本的模板",
-                    f"Version {version} of questionnaire {key} is retired; download the "
+                _(
+                    "Version %(version)s of questionnaire %(key)s is retired; download the "
                     "template of the current version",
+                    version=version,
+                    key=key,
                 )
             )
         draft = services.start_assessment(enterprise, qv, user)
     elif draft.questionnaire_version_id != qv.id:
         raise WorkbookError(
-            Text(
-                f"正在填写的草稿使用版本 {draft.questionnaire.version}，而文件是版本 {version}；"
-                "请从草稿页面重新下载工作簿",
-                f"Your open draft uses version {draft.questionnaire.version} but the file is "
-                f"version {version}; download the workbook again from the draft",
+            _(
+                "Your open draft uses version %(draft)s but the file is version %(file)s; "
+                "download the workbook again from the draft",
+                draft=draft.questionnaire.version,
+                file=version,
             )
         )
     q = services.questionnaire_of(qv)
@@ -663,10 +710,7 @@ def import_workbook(
                 RowProblem(
                     r.sheet,
                     r.row,
-                    Text(
-                        f"问卷中没有题目编号 {r.question_id}",
-                        f"the questionnaire has no question {r.question_id}",
-                    ),
+                    _("the questionnaire has no question %(id)s", id=r.question_id),
                 )
             )
             continue
@@ -680,21 +724,20 @@ def import_workbook(
         user,
         base_revision=int(base) if base and base.isdigit() else None,
     )
+    lang = page_lang()
     for qid, error in outcome.errors.items():
-        problems.append(RowProblem(where[qid].sheet, where[qid].row, error))
+        problems.append(RowProblem(where[qid].sheet, where[qid].row, error.get(lang)))
     for c in outcome.conflicts:
-        from cqo_portal.core.answers import answer_text
-
-        theirs, yours = answer_text(c.question, c.theirs), answer_text(c.question, c.yours)
         r = where[c.question.id]
         problems.append(
             RowProblem(
                 r.sheet,
                 r.row,
-                Text(
-                    f"下载后门户中的答案已被修改（门户：{theirs.zh}；文件：{yours.zh}），保留了门户中的答案",
-                    f"the answer was changed in the portal after the download (portal: "
-                    f"{theirs.en}; file: {yours.en}); the portal's answer was kept",
+                _(
+                    "the answer was changed in the portal after the download (portal: "
+                    "%(portal)s; file: %(file)s); the portal's answer was kept",
+                    portal=answer_label(c.question, c.theirs, lang),
+                    file=answer_label(c.question, c.yours, lang),
                 ),
             )
         )
@@ -721,4 +764,4 @@ def import_workbook(
 
 
 def _sheet_order(q: Questionnaire) -> list[str]:
-    return [sheet_title(i, s.title) for i, s in enumerate(q.sections, start=1)]
+    return [sheet_title(i, s.title.zh) for i, s in enumerate(q.sections, start=1)]

@@ -5,14 +5,24 @@ and queues one RQ job per row. A download of a report that is not READY asks
 ``render_in_background``: while a worker has the job, the user sees a "being prepared" page;
 when Redis is unreachable (or not configured) the download renders in the request instead, so a
 Redis outage never blocks a report. Job ids are derived from the report id, so a lost or failed
-job is queued again instead of piling up duplicates.
+job is queued again instead of piling up duplicates. The job itself is
+``cqo_portal.tasks.render_report_job``: the worker's entry point sits above every domain because
+a worker started without an app builds one with the factory.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from cqo_portal.extensions import db
+from cqo_portal.models import Assessment, Report, ReportStatus
+from cqo_portal.reports.services import LANGS, ensure_report_row, render_report
 
 log = logging.getLogger("cqo_portal.jobs")
 
@@ -28,22 +38,15 @@ def job_id(report_id: int) -> str:
 
 def connection(app: Flask):
     """A Redis client with short timeouts: a dead Redis must cost a request milliseconds."""
-    from redis import Redis
-
     return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
 
 
 def queue(app: Flask, conn=None):
-    from rq import Queue
-
     return Queue(QUEUE, connection=conn if conn is not None else connection(app))
 
 
 def job_state(app: Flask, report_id: int, conn=None) -> str | None:
     """The RQ status of a report's job ("queued", "started", "failed", …), None when unknown."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     conn = conn if conn is not None else connection(app)
     try:
         return str(Job.fetch(job_id(report_id), connection=conn).get_status(refresh=True).value)
@@ -58,7 +61,7 @@ def enqueue_render(app: Flask, report_id: int, conn=None) -> str:
     if state in WAITING_STATES:
         return state
     queue(app, conn).enqueue(
-        "cqo_portal.reports.jobs.render_job",
+        "cqo_portal.tasks.render_report_job",
         report_id,
         job_id=job_id(report_id),
         job_timeout=JOB_TIMEOUT,
@@ -72,10 +75,6 @@ def after_submit(app: Flask, assessment_id: int) -> None:
     """Queue the report renders of a freshly committed submission (no-op without Redis)."""
     if not app.config.get("REDIS_URL"):
         return
-    from cqo_portal.extensions import db
-    from cqo_portal.models import Assessment
-    from cqo_portal.reports.services import LANGS, ensure_report_row
-
     assessment = db.session.get(Assessment, assessment_id)
     ids = [ensure_report_row(assessment, lang).id for lang in LANGS]
     db.session.commit()  # the worker must see the rows
@@ -102,27 +101,8 @@ def render_in_background(app: Flask, report) -> str | None:
         return None
 
 
-def render_job(report_id: int) -> str:
-    """RQ job: render one stored report row (runs in `flask --app wsgi rq-worker`)."""
-    from cqo_portal.extensions import db
-
-    if has_app_context():  # the CLI worker (and the tests) run jobs inside the app's context
-        if not current_app.testing:
-            # A forked work horse must not reuse the parent's pooled connections.
-            db.engine.dispose(close=False)
-        return render_in_context(report_id)
-    from wsgi import app  # a bare `rq worker` process builds the app once
-
-    with app.app_context():
-        return render_in_context(report_id)
-
-
 def render_in_context(report_id: int) -> str:
     """Render and commit one report row; marks it FAILED (and re-raises) when rendering fails."""
-    from cqo_portal.extensions import db
-    from cqo_portal.models import Report, ReportStatus
-    from cqo_portal.reports.services import render_report
-
     report = db.session.get(Report, report_id)
     if report is None:
         return "missing"

@@ -6,6 +6,10 @@ app's ``static/`` and ``templates/reports/`` folders: the URL fetcher refuses ev
 (other ``file:`` paths, http(s), data: …), so user text can never make the renderer read the
 disk or the network. The font configuration and the print stylesheet are parsed once per
 process and reused, which keeps repeated renders fast.
+
+WeasyPrint is used through its public API only (``HTML``, ``CSS``, ``FontConfiguration``,
+``URLFetcher``); the report stays cheap to lay out through its own markup and stylesheet: few
+boxes (paragraphs rather than table rows), fixed table layout, one font face, the compact CJK font.
 """
 
 from __future__ import annotations
@@ -17,28 +21,26 @@ import mimetypes
 import re
 import threading
 import weakref
-import xml.etree.ElementTree as ElementTree
-import zlib
-from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-import cssselect2
 import jinja2
-import pydyf
 import weasyprint
-import weasyprint.html
 from flask import Flask, current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from cqo_portal import charts
-from cqo_portal.reports import weasyprint_fixes, weasyprint_hotpaths
+
+if TYPE_CHECKING:
+    from cqo_portal.assessments.presenters import ResultView
+    from cqo_portal.reports.services import ReportContext
 
 __all__ = [
     "SafeURLFetcher",
@@ -60,9 +62,9 @@ _environments: weakref.WeakKeyDictionary[Flask, jinja2.Environment] = weakref.We
 # Indentation between tags: collapsing it is invisible (no <pre> in the report, white-space is
 # normal everywhere) and makes the document WeasyPrint reads smaller.
 _INDENT = re.compile(r"\n[ \t]+")
-# Characters XML 1.0 forbids (C0 controls other than tab and line breaks, and U+FFFE/U+FFFF).
-# They print as nothing or as a box anyway, so the report drops them from user text.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# C0 controls other than tab and line breaks, and U+FFFE/U+FFFF: they print as nothing or as a
+# box, so the report drops them from user text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class UnsafeURLError(ValueError):
@@ -132,49 +134,7 @@ def _stylesheet(fetcher: SafeURLFetcher) -> weasyprint.CSS:
     return css
 
 
-class _DefaultLevelZlib:
-    """zlib for pydyf with the default compression level instead of level 9.
-
-    pydyf deflates every PDF stream (pages, the embedded CJK font subset) at level 9, which took
-    about 5% of a report's render; level 6 is zlib's own default, a third faster here, and the
-    report grows by less than 1%. pydyf only calls ``compressobj`` and ``compress``; when a pydyf
-    release stops using its module-level ``zlib``, this swap simply has no effect.
-    """
-
-    level = 6
-    compress = staticmethod(zlib.compress)
-
-    @classmethod
-    def compressobj(cls, level: int = -1, *args: Any, **kwargs: Any) -> Any:
-        """Like zlib.compressobj, with ``cls.level`` in place of the level asked for."""
-        del level  # pydyf asks for 9
-        return zlib.compressobj(cls.level, *args, **kwargs)
-
-
-if getattr(pydyf, "zlib", None) is zlib:
-    pydyf.zlib = _DefaultLevelZlib  # type: ignore[attr-defined]
-
-# SVG chart labels drawn as whole runs; contents page laid out twice, not three times (see
-# weasyprint_fixes). Faster paths through WeasyPrint's hottest functions, same output (see
-# weasyprint_hotpaths).
-weasyprint_fixes.install()
-weasyprint_hotpaths.install()
-
-
 # --- template helpers ---------------------------------------------------------------------------
-
-
-def _is_chinese(lang: str) -> bool:
-    return str(lang).lower().replace("-", "_").startswith("zh")
-
-
-def _translator(lang: str) -> Callable[[str, str], str]:
-    chinese = _is_chinese(lang)
-
-    def t(zh: str, en: str) -> str:
-        return zh if chinese else en
-
-    return t
 
 
 def fmt_number(value: float | None, digits: int = 1) -> str:
@@ -215,79 +175,49 @@ def css_string(text: str) -> Markup:
 RADAR_SIZE, RADAR_WIDTH, RADAR_FONT = 300, 620, 11
 
 
-def _charts(ctx: dict[str, Any], t: Callable[[str, str], str]) -> dict[str, Markup]:
-    sections = ctx.get("sections") or []
-    labels = [s["title"] for s in sections]
-    percents = [s.get("percent") for s in sections]
-    medians = [s.get("peer_median_percent") for s in sections]
-    has_peers = any(m is not None for m in medians)
+def _charts(result: ResultView) -> dict[str, Markup]:
+    """The radar and bar charts of the report, labelled in the current locale."""
+    labels = [s.title for s in result.sections]
+    percents = [s.percent for s in result.sections]
+    medians = [s.peer_median_percent for s in result.sections] if result.has_peer_medians else None
     radar = charts.radar_chart(
         labels,
         percents,
-        compare=medians if has_peers else None,
+        compare=medians,
         # Drawn 140 mm wide (report.css): labels at 7 pt, the rings 40 mm across, and room at
-        # the sides for labels on two lines, instead of 4.5 pt labels in a square 66 mm chart.
+        # the sides for labels on two lines.
         size=RADAR_SIZE,
         width=RADAR_WIDTH,
         font_size=RADAR_FONT,
-        title=t("各评价类目得分率雷达图", "Section score rates (radar)"),
-        series_label=t("本企业得分率", "This enterprise"),
-        compare_label=t("同行中位数", "Peer median"),
-        empty_message=t("暂无数据", "No data"),
+        title=_("Section score rates (radar)"),
+        series_label=_("This enterprise"),
+        compare_label=_("Peer median"),
+        empty_message=_("No data"),
     )
     bars = charts.bar_chart(
         labels,
         percents,
-        reference=medians if has_peers else None,
+        reference=medians,
         max_value=100,
         unit="%",
         width=640,
-        title=t("各评价类目得分率与同行中位数", "Section score rates against the peer median"),
-        series_label=t("本企业得分率", "This enterprise"),
-        reference_label=t("同行中位数", "Peer median"),
-        empty_message=t("暂无数据", "No data"),
+        title=_("Section score rates against the peer median"),
+        series_label=_("This enterprise"),
+        reference_label=_("Peer median"),
+        empty_message=_("No data"),
         value_weight=None,  # the report has no bold: see report.css
     )
     # The chart functions escape all text, so their output is safe markup.
     return {"radar": Markup(radar), "bars": Markup(bars)}  # noqa: S704
 
 
-def _cross_referenced(ctx: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``ctx`` in which every question's full text is printed once.
-
-    Questions listed on their section page are marked ``listed``: the appendix then shows them by
-    number and clause, and a plan step on such a question (matched by ``question_id``) gives its
-    number instead of repeating the text (``number``). Questions not on a section page (band
-    questionnaires list items there) keep their text in the appendix and the plan. Repeating
-    each question three times made the report a third longer and its render proportionally
-    slower.
-    """
-    listed: set[str] = set()
-    for sec in ctx.get("sections") or []:
-        if not sec.get("items"):
-            listed.update(str(q.get("id")) for q in sec.get("questions") or [] if q.get("id"))
-    numbers: dict[str, str] = {}
-    answers = []
-    for group in ctx.get("answers") or []:
-        questions = []
-        for q in group.get("questions") or []:
-            is_listed = str(q.get("id")) in listed
-            if is_listed and q.get("number"):
-                numbers[str(q["id"])] = str(q["number"])
-            questions.append({**q, "listed": is_listed})
-        answers.append({**group, "questions": questions})
-    plan = [{**p, "number": numbers.get(str(p.get("question_id")))} for p in ctx.get("plan") or []]
-    every = all(q["listed"] for group in answers for q in group["questions"])
-    return {**ctx, "answers": answers, "plan": plan, "all_questions_listed": every}
-
-
 def _report_template() -> jinja2.Template:
     """The report template, compiled through a bytecode cache shared by the app's processes.
 
-    Compiling report.html costs a fresh process (a new web worker, each RQ job's forked work
-    horse) 60-90 ms of its first render; Jinja's file cache (a private per-user folder in the
-    temp directory, keyed by the template's source checksum) turns that into a few ms. The
-    template is self-contained: it needs none of Flask's context processors.
+    Compiling report.html is a noticeable part of a fresh process's first render (a new web
+    worker, each RQ job's forked work horse); Jinja's file cache (a private per-user folder in the
+    temp directory, keyed by the template's source checksum) saves it. The template is
+    self-contained: it needs none of Flask's context processors.
     """
     app = current_app._get_current_object()
     env = _environments.get(app)
@@ -300,29 +230,26 @@ def _report_template() -> jinja2.Template:
     return env.get_template(REPORT_TEMPLATE)
 
 
-def render_html(ctx: dict[str, Any]) -> str:
-    """The report as an HTML string, in ``ctx["lang"]``; needs a Flask app context."""
-    ctx = _cross_referenced(ctx)
-    lang = ctx.get("lang") or "zh"
-    t = _translator(lang)
+def render_html(ctx: ReportContext) -> str:
+    """The report as an HTML string in its own language; needs a Flask app context."""
+    lang = "zh" if ctx.result.lang == "zh" else "en"
     with force_locale(lang):
         html = _report_template().render(
             r=ctx,
-            lang="zh" if _is_chinese(lang) else "en",
-            t=t,
+            lang=lang,
             num=fmt_number,
             pct=fmt_percent,
             signed=fmt_signed,
             css_string=css_string,
-            chart=_charts(ctx, t),
+            chart=_charts(ctx.result),
         )
-    return _NOT_XML.sub("", _INDENT.sub("\n", html))
+    return _CONTROL.sub("", _INDENT.sub("\n", html))
 
 
 # WeasyPrint allocates hundreds of thousands of short-lived objects per report (boxes, styles,
 # Pango wrappers); with the default gen-0 threshold of 700 the cyclic collector runs thousands of
-# times during one render and each full pass rescans the whole app. Raising the threshold for
-# the render (not disabling the collector) saved ~15-20% of the render time here.
+# times during one render and each full pass rescans the whole app. The render raises the
+# threshold of this process's collector for its duration (it does not disable it).
 _RENDER_GC_THRESHOLD = 50_000
 
 
@@ -337,91 +264,18 @@ def _fewer_collections():
 
 
 # --- the document WeasyPrint renders --------------------------------------------------------------
-#
-# Two changes to how WeasyPrint reads the report take a fifth off a fresh process's first render
-# (counted in CPU instructions); neither changes a pixel (tests compare the trees and the pages):
-#
-# * WeasyPrint's user-agent stylesheet has six rules on bare pseudo-elements (``::marker``,
-#   ``::footnote-call``, ``::footnote-marker``, ``::note-call``, ``::note-marker``,
-#   ``::note-callback``). They match every element, so WeasyPrint computes six extra styles per
-#   element: 4,380 of the report's 4,970 computed styles, most of its style step. The report has no
-#   footnotes or notes, and only ``<li>`` elements are list items, so its copy of the stylesheet
-#   drops the note rules and scopes ``::marker`` to ``li``.
-# * report.html is well-formed XHTML, so the C XML parser of the standard library reads it in a
-#   few ms instead of ~70 ms in WeasyPrint's pure-Python HTML5 parser, and gives the same tree.
-#   Anything that does not parse as XML falls back to WeasyPrint's own parser.
-
-_UNUSED_UA_RULE = re.compile(
-    r"^::(?:footnote-call|footnote-marker|note-call|note-marker|note-callback)\s*\{[^}]*\}\s*$",
-    re.MULTILINE,
-)
-_UA_MARKER_RULE = re.compile(r"^::marker(\s*\{)", re.MULTILINE)
-
-
-def _report_ua_stylesheet() -> weasyprint.CSS | None:
-    """WeasyPrint's user-agent stylesheet without the rules that style every element's
-    pseudo-elements; None (WeasyPrint's own sheet is used) if its source is not where it was."""
-    source = getattr(weasyprint.html, "UA", None)
-    counter_style = getattr(weasyprint.html, "UA_COUNTER_STYLE", None)
-    if not isinstance(source, str) or counter_style is None:
-        return None
-    slim = _UA_MARKER_RULE.sub(r"li::marker\1", _UNUSED_UA_RULE.sub("", source))
-    # Documents take their counter styles from a copy of WeasyPrint's own registry, which its
-    # import filled from this very source. Parsing into that registry again would redefine
-    # every style and log "Invalid counter style name" for ``disc`` and ``decimal`` in every
-    # process, so the slim sheet's @counter-style rules go into a throwaway registry.
-    return weasyprint.CSS(string=slim, counter_style=type(counter_style)())
-
-
-# Parsed at import, as WeasyPrint parses its own user-agent stylesheet when it is imported.
-_REPORT_UA = _report_ua_stylesheet()
-
-
-class ReportHTML(weasyprint.HTML):
-    """The report for WeasyPrint: parsed as XML when it is well-formed, with the slim UA sheet."""
-
-    parsed_as_xml = False
-
-    @classmethod
-    def from_string(cls, html: str, base_url: str, url_fetcher: URLFetcher) -> ReportHTML:
-        try:
-            # The report template's own output: every user string in it is escaped by Jinja, so
-            # it can hold no DTD or entity declaration. Expat resolves no external entity.
-            root = ElementTree.fromstring(html)  # noqa: S314
-        except ElementTree.ParseError:
-            return cls(string=html, base_url=base_url, url_fetcher=url_fetcher)
-        # WeasyPrint's constructor sets the base URL, fetcher and media type from an empty
-        # document; the parsed tree then replaces that document's tree.
-        document = cls(string="<html></html>", base_url=base_url, url_fetcher=url_fetcher)
-        document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
-            root, content_language=None
-        )
-        document.etree_element = document.wrapper_element.etree_element
-        document.parsed_as_xml = True
-        return document
-
-    def _ua_stylesheets(self, forms: bool = False) -> list[weasyprint.CSS]:
-        if _REPORT_UA is None or forms:
-            return super()._ua_stylesheets(forms)
-        return [_REPORT_UA]
-
-
-def report_document(html: str) -> ReportHTML:
-    """The report's HTML as WeasyPrint's document, fetching assets from the report folders only."""
-    fetcher = SafeURLFetcher(_asset_roots())
-    base_url = path2url(str(_reports_dir())) + "/"
-    return ReportHTML.from_string(html, base_url, fetcher)
 
 
 def _write_report_pdf(html: str) -> bytes:
     """HTML in the report's markup as PDF bytes, with the report's stylesheet and fonts."""
+    fetcher = SafeURLFetcher(_asset_roots())
+    base_url = path2url(str(_reports_dir())) + "/"
     with _lock, _fewer_collections():  # shared FontConfiguration and CSS: one at a time
-        document = report_document(html)
-        stylesheet = _stylesheet(document.url_fetcher)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=_fonts())
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[_stylesheet(fetcher)], font_config=_fonts())
 
 
-def render_report_pdf(ctx: dict[str, Any]) -> bytes:
+def render_report_pdf(ctx: ReportContext) -> bytes:
     """The report as PDF bytes (A4, CJK font embedded); needs a Flask app context."""
     return _write_report_pdf(render_html(ctx))
 

@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from cqo_portal import audit
-from cqo_portal.assessments.presenters import result_view
+from cqo_portal.assessments.presenters import ResultView, result_view
 from cqo_portal.extensions import db
 from cqo_portal.models import Assessment, Report, ReportStatus
 from cqo_portal.models.base import utcnow
@@ -112,13 +113,26 @@ def ensure_report_row(assessment: Assessment, lang: str) -> Report:
     return report
 
 
-def report_context(assessment: Assessment, report: Report) -> dict:
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """What the PDF prints: the submission's result view plus the report's own identity."""
+
+    result: ResultView
+    report_number: str
+    generated_at: str
+    verify_url: str
+
+
+def report_context(assessment: Assessment, report: Report) -> ReportContext:
+    """The context of one report row, in the report's language (needs an app context)."""
     with force_locale(report.lang):
-        ctx = result_view(assessment, report.lang)
-        ctx["report_number"] = report.number
-        ctx["generated_at"] = format_datetime(utcnow(), "yyyy-MM-dd HH:mm")
-        ctx["verify_url"] = "/verify"
-    return ctx
+        generated_at = format_datetime(utcnow(), "yyyy-MM-dd HH:mm")
+    return ReportContext(
+        result=result_view(assessment, report.lang),
+        report_number=report.number,
+        generated_at=generated_at,
+        verify_url="/verify",
+    )
 
 
 def render_report(report: Report) -> Report:

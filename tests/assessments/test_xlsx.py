@@ -82,11 +82,11 @@ def test_template_layout_instructions_validation_and_frozen_header(client, actor
     assert resp.status_code == 200
     assert "cqo-qms-2026.1-template.xlsx" in resp.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames[0] == xlsx.INSTRUCTIONS_SHEET
+    assert wb.sheetnames[0] == xlsx.instructions_sheet()
     assert wb[xlsx.META_SHEET].sheet_state == "veryHidden"
-    info = " ".join(str(c.value) for row in wb[xlsx.INSTRUCTIONS_SHEET].iter_rows() for c in row)
+    info = " ".join(str(c.value) for row in wb[xlsx.instructions_sheet()].iter_rows() for c in row)
     assert "不适用理由" in info and "N/A reason" in info
-    sections = [n for n in wb.sheetnames if n not in (xlsx.INSTRUCTIONS_SHEET, xlsx.META_SHEET)]
+    sections = [n for n in wb.sheetnames if n not in (xlsx.instructions_sheet(), xlsx.META_SHEET)]
     assert len(sections) == len(q.sections)
     ws = wb[sections[0]]
     assert ws.freeze_panes == "C2"
@@ -104,7 +104,7 @@ def test_template_layout_instructions_validation_and_frozen_header(client, actor
 
 def _sheet_for(wb, q, question_id):
     for name in wb.sheetnames:
-        if name in (xlsx.INSTRUCTIONS_SHEET, xlsx.META_SHEET):
+        if name in (xlsx.instructions_sheet(), xlsx.META_SHEET):
             continue
         for row in wb[name].iter_rows(min_row=2):
             if row[0].value == question_id:

@@ -135,7 +135,7 @@ def test_without_a_reachable_redis_the_download_renders_in_the_request(
     calls = []
     real = report_pdf.render_report_pdf
     monkeypatch.setattr(
-        report_pdf, "render_report_pdf", lambda ctx: calls.append(ctx["lang"]) or real(ctx)
+        report_pdf, "render_report_pdf", lambda ctx: calls.append(ctx.result.lang) or real(ctx)
     )
     resp = client.get(f"/reports/{assessment.id}.pdf?lang=zh")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF") and calls == ["zh"]

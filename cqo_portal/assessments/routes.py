@@ -221,7 +221,7 @@ def submit(assessment_id: str):
     except services.IncompleteAssessment as e:
         return _overview_page(assessment, form=form, missing=e.missing), 422
     commit()
-    signals.assessment_submitted.send(assessment)
+    signals.assessment_submitted.send(assessment, lang=page_lang())
     flash(
         _("Submitted. Your score is below; the PDF report is available from this page."), "success"
     )
@@ -305,7 +305,7 @@ def import_xlsx():
                 max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
             )
         except xlsx.WorkbookError as e:
-            form.file.errors = [e.message.get(page_lang())]
+            form.file.errors = [e.message]
         else:
             commit()
             if not outcome.problems:

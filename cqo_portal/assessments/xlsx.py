@@ -23,7 +23,7 @@ from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -61,23 +61,22 @@ _NA_FALSE = {"", "否", "no", "n", "false", "0", "否/no"}
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: LazyString
     width: int
     editable: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", _l("Question id (do not change)"), 16),
-    Column("number", _l("No."), 6),
-    Column("text_zh", _l("Question (Chinese)"), 48),
-    Column("text_en", _l("Question (English)"), 48),
-    Column("guidance", _l("Guidance and evidence"), 40),
-    Column("allowed", _l("Allowed values"), 44),
-    Column("value", _l("Answer"), 14, editable=True),
-    Column("na", _l("N/A"), 9, editable=True),
-    Column("na_reason", _l("N/A reason"), 30, editable=True),
-    Column("evidence", _l("Evidence note"), 40, editable=True),
-    Column("state", _l("State (do not change)"), 10),
+    Column("id", 16),
+    Column("number", 6),
+    Column("text_zh", 48),
+    Column("text_en", 48),
+    Column("guidance", 40),
+    Column("allowed", 44),
+    Column("value", 14, editable=True),
+    Column("na", 9, editable=True),
+    Column("na_reason", 30, editable=True),
+    Column("evidence", 40, editable=True),
+    Column("state", 10),
 )
 _COL = {c.key: i + 1 for i, c in enumerate(COLUMNS)}
 _REQUIRED_COLUMNS = ("id", "value", "na", "na_reason", "evidence")
@@ -103,6 +102,27 @@ def in_each_language(render: Callable[[str], str]) -> list[str]:
 def _bilingual(message: LazyString, sep: str) -> str:
     """A fixed word of the workbook in both languages, Chinese first."""
     return sep.join(in_each_language(lambda _lang: str(message)))
+
+
+def column_labels() -> dict[str, str]:
+    """Each column's header label in the current language, by column key.
+
+    The header is also how a returned workbook's columns are found, so its words have their own
+    context in the catalogue: a page's wording of "Answer" can change without moving them.
+    """
+    return {
+        "id": pgettext("workbook column", "Question id (do not change)"),
+        "number": pgettext("workbook column", "No."),
+        "text_zh": pgettext("workbook column", "Question (Chinese)"),
+        "text_en": pgettext("workbook column", "Question (English)"),
+        "guidance": pgettext("workbook column", "Guidance and evidence"),
+        "allowed": pgettext("workbook column", "Allowed values"),
+        "value": pgettext("workbook column", "Answer"),
+        "na": pgettext("workbook column", "N/A"),
+        "na_reason": pgettext("workbook column", "N/A reason"),
+        "evidence": pgettext("workbook column", "Evidence note"),
+        "state": pgettext("workbook column", "State (do not change)"),
+    }
 
 
 def instructions_sheet() -> str:
@@ -304,7 +324,8 @@ def build_workbook(
     ws_info = wb.active
     ws_info.title = instructions_sheet()
     _instructions(ws_info, q, assessment)
-    header = [_bilingual(c.label, "\n") for c in COLUMNS]
+    labels = in_each_language(lambda _lang: column_labels())
+    header = ["\n".join(by_lang[c.key] for by_lang in labels) for c in COLUMNS]
     number = 0
     for s_index, section in enumerate(q.sections, start=1):
         ws = wb.create_sheet(sheet_title(s_index, section.title.zh))
@@ -370,6 +391,7 @@ def build_workbook(
         ("questionnaire", q.id),
         ("version", q.version),
         ("fingerprint", q.fingerprint),
+        ("instructions", ws_info.title),
         ("assessment", assessment.id if assessment is not None else None),
         ("revision", assessment.revision if assessment is not None else None),
     ):
@@ -460,10 +482,8 @@ def _cell_text(value: Any) -> tuple[str, str | None]:
 
 def _column_names() -> dict[str, set[str]]:
     """Each column's header label in either language, lower-cased, by column key."""
-    return {
-        c.key: {name.lower() for name in in_each_language(lambda _lang, c=c: str(c.label))}
-        for c in COLUMNS
-    }
+    labels = in_each_language(lambda _lang: column_labels())
+    return {c.key: {by_lang[c.key].lower() for by_lang in labels} for c in COLUMNS}
 
 
 def _header_map(header: tuple[Any, ...], names: dict[str, set[str]]) -> dict[str, int]:
@@ -512,7 +532,8 @@ def parse_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
             raise WorkbookError(str(ERR_NOT_TEMPLATE))
         parsed = ParsedWorkbook(meta=meta)
         seen: dict[str, tuple[str, int]] = {}
-        skip = {META_SHEET, instructions_sheet()}
+        # The instructions sheet as named when written (a later catalogue may word it otherwise).
+        skip = {META_SHEET, meta.get("instructions", ""), instructions_sheet()}
         names = _column_names()
         for name in wb.sheetnames:
             if name not in skip:
@@ -538,7 +559,8 @@ def _read_sheet(
     if header is None:
         return
     cols = _header_map(header, names)
-    missing = [str(c.label) for c in COLUMNS if c.key in _REQUIRED_COLUMNS and c.key not in cols]
+    labels = column_labels()
+    missing = [labels[c.key] for c in COLUMNS if c.key in _REQUIRED_COLUMNS and c.key not in cols]
     if missing:
         parsed.problems.append(
             RowProblem(

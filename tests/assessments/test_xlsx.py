@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_babel import force_locale
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -82,21 +83,35 @@ def test_template_layout_instructions_validation_and_frozen_header(client, actor
     assert resp.status_code == 200
     assert "cqo-qms-2026.1-template.xlsx" in resp.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames[0] == xlsx.instructions_sheet()
+    # The workbook reads in both languages whatever the page's language.
+    assert wb.sheetnames[0] == xlsx.instructions_sheet() == "说明 Instructions"
     assert wb[xlsx.META_SHEET].sheet_state == "veryHidden"
-    info = " ".join(str(c.value) for row in wb[xlsx.instructions_sheet()].iter_rows() for c in row)
-    assert "不适用理由" in info and "N/A reason" in info
+    info = wb[xlsx.instructions_sheet()]
+    assert [info["A1"].value, info["B1"].value] == ["中文", "English"]
+    assert info["A2"].value == f"{q.title.zh}（版本 {q.version}）"
+    assert info["B2"].value == f"{q.title.en} (version {q.version})"
+    text = " ".join(str(c.value) for row in info.iter_rows() for c in row)
+    assert "“不适用理由”列写明理由" in text and "in the N/A reason column" in text
     sections = [n for n in wb.sheetnames if n not in (xlsx.instructions_sheet(), xlsx.META_SHEET)]
     assert len(sections) == len(q.sections)
     ws = wb[sections[0]]
     assert ws.freeze_panes == "C2"
-    assert ws["A1"].value.endswith("Question id (do not change)")
+    assert ws["A1"].value == "题目编号（勿改）\nQuestion id (do not change)"
+    assert ws["G1"].value == "答案\nAnswer"
+    allowed = ws["F2"].value
+    assert allowed.startswith("填 0–5 级：\n0 ") and "\n\nEnter a level 0–5:\n0 " in allowed
     assert [ws.cell(row=i + 2, column=1).value for i in range(len(q.sections[0].questions))] == [
         x.id for x in q.sections[0].questions
     ]
     assert ws.protection.sheet and not ws["G2"].protection.locked and ws["C2"].protection.locked
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
     assert '"0,1,2,3,4,5"' in lists
+    [error] = {dv.error for dv in ws.data_validations.dataValidation}
+    zh, en = error.split(" / ")
+    assert (zh, en) == (
+        "请从下拉列表选择或按“可填写的值”填写",
+        "Choose from the list or see Allowed values",
+    )
     # A blank template creates nothing when uploaded empty except the draft itself.
     resp = _upload(client, resp.data)
     assert resp.status_code == 302
@@ -168,20 +183,56 @@ def test_unreadable_rows_are_reported_by_sheet_row_and_reason(client, actors, db
     assert set(answers) == {sec1[0].id}
 
 
-def test_the_problem_messages_exist_in_both_languages(app, actors, db_session):
+def test_the_problem_messages_are_in_the_request_language(app, actors, db_session):
     officer = actors.officer()
     qv = actors.questionnaire("cqo-qms")
     q = services.questionnaire_of(qv)
-    wb = load_workbook(io.BytesIO(xlsx.build_workbook(q)))
+    with app.test_request_context():
+        wb = load_workbook(io.BytesIO(xlsx.build_workbook(q)))
     name, row = _sheet_for(wb, q, q.questions[0].id)
     wb[name][f"G{row}"] = "L9"
     out = io.BytesIO()
     wb.save(out)
+    expected = {
+        "en": f"sheet {name}, row {row}: Choose a level from 0 to 5",
+        "zh": f"工作表“{name}”第 {row} 行：请选择 0–5 级",
+    }
+    for lang, message in expected.items():
+        with app.test_request_context(), force_locale(lang):
+            result = xlsx.import_workbook(
+                officer.enterprise, out.getvalue(), officer, max_bytes=10**7
+            )
+            [problem] = result.problems
+            assert problem.message == message
+
+
+def test_a_workbook_reads_back_whatever_language_its_headers_are_in(app, actors, db_session):
+    """Headers are found by their label in either language, even in a single-language header;
+    the instructions sheet is known by the name it was written with, not by today's wording."""
+    officer = actors.officer()
+    qv = actors.questionnaire("cqo-qms")
+    q = services.questionnaire_of(qv)
     with app.test_request_context():
+        wb = load_workbook(io.BytesIO(xlsx.build_workbook(q)))
+    first, second = q.sections[0].questions[:2]
+    name, row = _sheet_for(wb, q, first.id)
+    ws = wb[name]
+    for cell in ws[1]:
+        zh, en = cell.value.split("\n")
+        cell.value = en.upper() if cell.column % 2 else zh
+    ws[f"G{row}"] = 4
+    ws[f"G{_sheet_for(wb, q, second.id)[1]}"] = 2
+    wb.worksheets[0].title = "填写说明 Instructions"
+    meta = {r[0].value: r[1] for r in wb[xlsx.META_SHEET].iter_rows()}
+    assert meta["instructions"].value == xlsx.instructions_sheet()
+    meta["instructions"].value = "填写说明 Instructions"
+    out = io.BytesIO()
+    wb.save(out)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         result = xlsx.import_workbook(officer.enterprise, out.getvalue(), officer, max_bytes=10**7)
-    [problem] = result.problems
-    assert problem.message.en == f"sheet {name}, row {row}: Choose a level from 0 to 5"
-    assert problem.message.zh == f"工作表“{name}”第 {row} 行：请选择 0–5 级"
+    assert result.problems == [] and result.saved == 2
+    answers = stored(db_session, result.assessment)
+    assert answers[first.id].value == 4 and answers[second.id].value == 2
 
 
 @pytest.mark.parametrize(
@@ -193,7 +244,7 @@ def test_the_problem_messages_exist_in_both_languages(app, actors, db_session):
         (b"x" * 64, "answers.csv", None),
     ],
 )
-def test_an_unreadable_file_saves_nothing(client, actors, db_session, content, name, message):
+def test_an_unreadable_file_saves_nothing(app, client, actors, db_session, content, name, message):
     officer = actors.officer()
     login(client, officer)
     if content is None:
@@ -209,7 +260,12 @@ def test_an_unreadable_file_saves_nothing(client, actors, db_session, content, n
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
     if message is not None:
-        assert message.zh in page or message.en in page
+        with app.test_request_context():
+            in_each = []
+            for lang in ("zh", "en"):
+                with force_locale(lang):
+                    in_each.append(str(message))
+        assert in_each[0] != in_each[1] and any(m in page for m in in_each)
     else:
         assert "Upload the .xlsx workbook downloaded from the portal." in page
     assert _count_assessments(db_session, officer.enterprise_id) == 0

@@ -1,7 +1,9 @@
 """Every string a person reads has a Chinese translation: the zh catalogue covers what the code says.
 
 The msgids are extracted afresh from the templates and the Python code (babel.cfg, the same keywords as
-`make extract-messages`), so a string added anywhere without a translation fails here by name.
+`make extract-messages`), so a string added anywhere without a translation fails here by name: the
+pages, the PDF report (templates/reports, reports/pdf.py) and the XLSX workbook (assessments/xlsx.py)
+alike, since all of them say their words through this one catalogue.
 """
 
 from __future__ import annotations
@@ -17,23 +19,33 @@ from babel.messages.pofile import read_po
 
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "cqo_portal" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+}
 # What % formatting sees: %(name)s, %(n)d, %% and a lone % (Jinja's newstyle gettext always formats).
 PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdifr]|%%|%")
 
 
-def _extracted() -> dict[str, list[str]]:
-    """msgid -> where it occurs, for every translatable string in code and templates."""
+Key = tuple[str, str | None]  # (msgid, msgctxt)
+
+
+def _extracted() -> dict[Key, list[str]]:
+    """(msgid, context) -> where it occurs, for every translatable string in code and templates."""
     with open(REPO / "babel.cfg", encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[Key, list[str]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(REPO), method_map, options_map, keywords=KEYWORDS
     ):
         # A plural (ngettext) is catalogued under its singular msgid.
         msgid = message[0] if isinstance(message, tuple) else message
         if msgid:
-            found.setdefault(msgid, []).append(f"{filename}:{lineno}")
+            found.setdefault((msgid, context), []).append(f"{filename}:{lineno}")
     return found
 
 
@@ -47,18 +59,24 @@ def _placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
-def untranslated(found: dict[str, list[str]], cat) -> list[str]:
+def _by_msgid(item: tuple[Key, list[str]]) -> tuple[str, str]:
+    (msgid, context), _places = item
+    return msgid, context or ""
+
+
+def untranslated(found: dict[Key, list[str]], cat) -> list[str]:
     """One line per msgid that has no usable Chinese: missing, fuzzy, or empty."""
     problems = []
-    for msgid, places in sorted(found.items()):
-        msg = cat.get(msgid)
+    for (msgid, context), places in sorted(found.items(), key=_by_msgid):
+        msg = cat.get(msgid, context=context)
         strings = msg.string if msg is not None and isinstance(msg.string, tuple) else None
+        name = f"{msgid!r}" + (f" [{context}]" if context else "")
         if msg is None:
-            problems.append(f"missing   {msgid!r}  ({places[0]})")
+            problems.append(f"missing   {name}  ({places[0]})")
         elif "fuzzy" in msg.flags:
-            problems.append(f"fuzzy     {msgid!r}  ({places[0]})")
+            problems.append(f"fuzzy     {name}  ({places[0]})")
         elif not (all(strings) if strings else msg.string and msg.string.strip()):
-            problems.append(f"empty     {msgid!r}  ({places[0]})")
+            problems.append(f"empty     {name}  ({places[0]})")
     return problems
 
 
@@ -104,11 +122,15 @@ def test_the_checker_reports_missing_fuzzy_and_empty_translations():
     cat.add("Log in", "登录")
     cat.add("Approve", "通过", flags=["fuzzy"])
     cat.add("Filter", "")
+    cat.add("Answer", "答案", context="workbook column")
     found = {
-        m: [f"templates/x.html:{i}"] for i, m in enumerate(["Log in", "Approve", "Filter", "New"])
+        (m, None): [f"templates/x.html:{i}"]
+        for i, m in enumerate(["Log in", "Approve", "Filter", "New", "Answer"])
     }
+    found[("Answer", "workbook column")] = ["cqo_portal/x.py:9"]
     problems = untranslated(found, cat)
     assert problems == [
+        "missing   'Answer'  (templates/x.html:4)",  # the one with a context does not count
         "fuzzy     'Approve'  (templates/x.html:1)",
         "empty     'Filter'  (templates/x.html:2)",
         "missing   'New'  (templates/x.html:3)",
@@ -119,6 +141,32 @@ def test_extraction_sees_templates_forms_and_views():
     found = _extracted()
     places = {p.split(":")[0].split("/")[0] for ps in found.values() for p in ps}
     assert {"templates", "cqo_portal"} <= places
-    assert "Skip to content" in found  # base.html
-    assert "Enter your e-mail address." in found  # a form validator (_l)
-    assert "You have logged out." in found  # a flash message in a view (_)
+    assert ("Skip to content", None) in found  # base.html
+    assert ("Enter your e-mail address.", None) in found  # a form validator (_l)
+    assert ("You have logged out.", None) in found  # a flash message in a view (_)
+
+
+def test_extraction_sees_the_pdf_report_and_the_workbook():
+    """The PDF's and the XLSX's words are covered like the pages' (no second mechanism)."""
+    found = _extracted()
+    files = {p.rsplit(":", 1)[0] for ps in found.values() for p in ps}
+    assert {
+        "templates/reports/report.html",
+        "cqo_portal/reports/pdf.py",
+        "cqo_portal/assessments/xlsx.py",
+    } <= files
+    assert ("Report No. %(number)s, page %(page)s of %(pages)s", None) in found  # report.html
+    assert ("Peer median", None) in found  # the report's chart (pdf.py)
+    assert ("sheet %(sheet)s, row %(row)d: %(reason)s", None) in found  # xlsx.py, _()
+    assert ("The file is too large", None) in found  # xlsx.py, _l()
+    assert ("Answer", "workbook column") in found  # xlsx.py, pgettext()
+
+
+def test_a_literal_percent_in_a_template_is_doubled():
+    """Jinja's newstyle gettext always %-formats, so a template's literal % must be written %%."""
+    lone = [
+        f"{msgid!r}  ({places[0]})"
+        for (msgid, _context), places in sorted(_extracted().items(), key=_by_msgid)
+        if any(p.startswith("templates/") for p in places) and "%" in _placeholders(msgid)
+    ]
+    assert not lone, "a lone % in a template string (write %%):\n" + "\n".join(lone)

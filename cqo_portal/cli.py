@@ -176,9 +176,9 @@ def rq_worker_cmd(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
-    from cqo_portal.reports.jobs import QUEUE
+    from cqo_portal.reports.jobs import QUEUES
     from cqo_portal.reports.pdf import warm_up
 
     # RQ forks a work horse per job: load fonts, stylesheet and template once, in the parent.
     warm_up()
-    Worker([QUEUE], connection=Redis.from_url(url)).work(burst=burst)
+    Worker(list(QUEUES), connection=Redis.from_url(url)).work(burst=burst)

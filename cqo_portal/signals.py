@@ -25,7 +25,8 @@ assessment_submitted = _signals.signal(
     "assessment-submitted",
     doc="""A submission (first or again) has been committed.
 
-    Sent by the submitting view after its commit, sender the ``Assessment``. Receivers run in the
+    Sent by the submitting view after its commit, sender the ``Assessment``, with ``lang`` the
+    submitter's page language ("zh" or "en"). Receivers run in the
     request, after the commit, so background workers they notify see the committed rows.
     """,
 )

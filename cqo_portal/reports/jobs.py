@@ -26,7 +26,11 @@ from cqo_portal.reports.services import LANGS, ensure_report_row, render_report
 
 log = logging.getLogger("cqo_portal.jobs")
 
+#: Renders someone is waiting for: the submitter's own language, a download asked for.
 QUEUE = "reports"
+#: The other languages of a submission, rendered when no one is waiting (workers take QUEUE first).
+LATER_QUEUE = "reports-later"
+QUEUES = (QUEUE, LATER_QUEUE)
 JOB_TIMEOUT = 300
 # States in which a worker will still produce the report: the user should wait, not re-render.
 WAITING_STATES = ("queued", "started", "deferred", "scheduled")
@@ -41,8 +45,8 @@ def connection(app: Flask):
     return Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=2)
 
 
-def queue(app: Flask, conn=None):
-    return Queue(QUEUE, connection=conn if conn is not None else connection(app))
+def queue(app: Flask, conn=None, name: str = QUEUE):
+    return Queue(name, connection=conn if conn is not None else connection(app))
 
 
 def job_state(app: Flask, report_id: int, conn=None) -> str | None:
@@ -54,16 +58,23 @@ def job_state(app: Flask, report_id: int, conn=None) -> str | None:
         return None
 
 
-def enqueue_render(app: Flask, report_id: int, conn=None) -> str:
-    """Make sure a worker will render this report; returns the job's state. Raises on Redis errors."""
+def enqueue_render(app: Flask, report_id: int, conn=None, *, later: bool = False) -> str:
+    """Make sure a worker will render this report; returns the job's state. Raises on Redis errors.
+
+    ``later`` queues it behind every render someone waits for. A report asked for while its job
+    still waits in the later queue moves to the front queue.
+    """
     conn = conn if conn is not None else connection(app)
+    jid = job_id(report_id)
     state = job_state(app, report_id, conn)
     if state in WAITING_STATES:
-        return state
-    queue(app, conn).enqueue(
+        if later or state != "queued" or jid not in queue(app, conn, LATER_QUEUE).job_ids:
+            return state
+        queue(app, conn, LATER_QUEUE).remove(jid)
+    queue(app, conn, LATER_QUEUE if later else QUEUE).enqueue(
         "cqo_portal.tasks.render_report_job",
         report_id,
-        job_id=job_id(report_id),
+        job_id=jid,
         job_timeout=JOB_TIMEOUT,
         result_ttl=3600,
         failure_ttl=86400,
@@ -71,17 +82,19 @@ def enqueue_render(app: Flask, report_id: int, conn=None) -> str:
     return "queued"
 
 
-def after_submit(app: Flask, assessment_id: int) -> None:
-    """Queue the report renders of a freshly committed submission (no-op without Redis)."""
+def after_submit(app: Flask, assessment_id: int, lang: str) -> None:
+    """Queue the report renders of a freshly committed submission (no-op without Redis): the
+    submitter's language ``lang`` first, the others behind every render someone waits for."""
     if not app.config.get("REDIS_URL"):
         return
     assessment = db.session.get(Assessment, assessment_id)
-    ids = [ensure_report_row(assessment, lang).id for lang in LANGS]
+    order = sorted(LANGS, key=lambda code: code != lang)
+    ids = [ensure_report_row(assessment, code).id for code in order]
     db.session.commit()  # the worker must see the rows
     try:
         conn = connection(app)
-        for rid in ids:
-            enqueue_render(app, rid, conn)
+        for n, rid in enumerate(ids):
+            enqueue_render(app, rid, conn, later=n > 0)
     except Exception:  # Redis down: the download renders in the request instead
         log.exception("could not queue report renders; they will render on download")
 

@@ -21,9 +21,10 @@ def reissue_after_resubmission(assessment: Assessment, **_: Any) -> None:
     services.reissue_reports(assessment)
 
 
-def queue_renders_after_submission(assessment: Assessment, **_: Any) -> None:
-    """Once a submission is committed, hand its reports to the background worker (if any)."""
-    jobs.after_submit(current_app, assessment.id)
+def queue_renders_after_submission(assessment: Assessment, *, lang: str, **_: Any) -> None:
+    """Once a submission is committed, hand its reports to the background worker (if any),
+    the submitter's language first."""
+    jobs.after_submit(current_app, assessment.id, lang)
 
 
 def connect() -> None:

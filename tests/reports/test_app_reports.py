@@ -63,22 +63,22 @@ def test_maturity_submission_gives_a_stored_chinese_report_with_score_plan_and_a
     # cover and summary: enterprise, report number, CQO, score and level
     assert "粤华精密制造有限公司" in pages[0] and report.number in pages[0] and "陈质量" in pages[0]
     summary = pages[toc_page(texts[1], "执行摘要") - 1]
-    s = ctx["summary"]
+    s = ctx.summary
     assert (
-        f"{report_pdf.fmt_number(s['total_points'])}/{report_pdf.fmt_number(s['max_points'])}"
+        f"{report_pdf.fmt_number(s.total_points)}/{report_pdf.fmt_number(s.max_points)}"
         in summary
     )
-    assert squash(s["level_label"]) in summary
+    assert squash(s.level_label) in summary
     # each section page starts where the table of contents says, and lists its questions
-    for index, section in enumerate(ctx["sections"], start=1):
-        page = pages[toc_page(texts[1], rf"{index}\s*{re.escape(section['title'])}") - 1]
-        assert squash(section["title"]) in page
-        first = section["questions"][0]
-        assert squash(first["text"])[:12] in page
+    for index, section in enumerate(ctx.sections, start=1):
+        page = pages[toc_page(texts[1], rf"{index}\s*{re.escape(section.title)}") - 1]
+        assert squash(section.title) in page
+        first = section.questions[0]
+        assert squash(first.text)[:12] in page
         assert "本类目没有可评分的条目" not in page
     # the ranked plan and the appendix with N/A reasons and evidence notes
     plan_page = toc_page(texts[1], "改进计划")
-    assert squash(ctx["plan"][0]["suggestion"])[:15] in pages[plan_page - 1]
+    assert squash(ctx.plan[0].suggestion)[:15] in pages[plan_page - 1]
     appendix = "".join(pages[toc_page(texts[1], "附录：答卷明细") - 1 :])
     assert squash(NA_REASON) in appendix and squash(EVIDENCE_NOTE) in appendix
     assert "报告结束" in whole
@@ -96,18 +96,18 @@ def test_band_submission_gives_an_english_report_with_items_and_bands(app, db_se
         ctx = result_view(assessment, "en")
     texts = page_texts(report.pdf)
     toc = texts[1]
-    assert "Contents" in toc
+    assert "Table of contents" in toc
     total = len(texts)
-    assert f"Page {total} of {total}" in texts[-1]
+    assert f"page {total} of {total}" in texts[-1]
     whole = " ".join(" ".join(t.split()) for t in texts)
     assert "Yuehua Precision Co., Ltd." in texts[0]
-    assert f"{report_pdf.fmt_number(ctx['summary']['total_points'])} /" in whole
-    section = ctx["sections"][0]
-    page = " ".join(texts[toc_page(toc, rf"1\s*{re.escape(section['title'])}") - 1].split())
+    assert f"{report_pdf.fmt_number(ctx.summary.total_points)} /" in whole
+    section = ctx.sections[0]
+    page = " ".join(texts[toc_page(toc, rf"1\s*{re.escape(section.title)}") - 1].split())
     assert "Items" in page
-    for item in section["items"]:
-        assert item["title"][:20] in page and item["level_label"] in page
-    assert " ".join(ctx["plan"][0]["suggestion"].split())[:30] in whole
+    for item in section.scoring_items:
+        assert item.title[:20] in page and item.level_label in page
+    assert " ".join(ctx.plan[0].suggestion.split())[:30] in whole
     assert "Improvement plan" in texts[toc_page(toc, "Improvement plan") - 1]
 
 

@@ -1,13 +1,18 @@
-"""The board-ready PDF report: content, structure, fonts, safety, and the SVG charts in it."""
+"""The board-ready PDF report: content, structure, fonts, safety, and the SVG charts in it.
+
+The reports are rendered from contexts built from real submissions (``report_contexts`` in
+this folder's conftest), through WeasyPrint's public API only.
+"""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import io
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -18,9 +23,10 @@ pytest.importorskip("weasyprint")
 
 from cqo_portal import charts  # noqa: E402
 from cqo_portal.reports import pdf as report_pdf  # noqa: E402
-from tests.reports.conftest import SECTIONS, page_images, page_texts  # noqa: E402
+from tests.reports.conftest import HOSTILE_NAME, page_texts  # noqa: E402
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
+PACKAGE = Path(report_pdf.__file__).resolve().parents[1]
 
 
 def squash(text: str) -> str:
@@ -28,21 +34,44 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.fixture(scope="module")
-def zh_ctx(zh_report_ctx):
-    return zh_report_ctx
+def render(app, ctx) -> bytes:
+    with app.app_context():
+        return report_pdf.render_report_pdf(ctx)
+
+
+def html_of(app, ctx) -> str:
+    with app.app_context():
+        return report_pdf.render_html(ctx)
+
+
+def replace_result(ctx, **changes):
+    """``ctx`` with fields of its result view replaced (the views are frozen)."""
+    return dataclasses.replace(ctx, result=dataclasses.replace(ctx.result, **changes))
 
 
 @pytest.fixture(scope="module")
-def zh_pdf(pdf_app, zh_ctx):
-    with pdf_app.app_context():
-        return report_pdf.render_report_pdf(zh_ctx)
+def zh_ctx(report_contexts):
+    return report_contexts["zh"]
 
 
 @pytest.fixture(scope="module")
-def en_pdf(pdf_app, en_report_ctx):
-    with pdf_app.app_context():
-        return report_pdf.render_report_pdf(en_report_ctx)
+def sparse_ctx(report_contexts):
+    return report_contexts["sparse"]
+
+
+@pytest.fixture(scope="module")
+def band_ctx(report_contexts):
+    return report_contexts["band_zh"]
+
+
+@pytest.fixture(scope="module")
+def zh_pdf(app, zh_ctx):
+    return render(app, zh_ctx)
+
+
+@pytest.fixture(scope="module")
+def en_pdf(app, report_contexts):
+    return render(app, report_contexts["en"])
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +85,80 @@ def en_texts(en_pdf):
 
 
 @pytest.fixture(scope="module")
-def sparse_ctx(sparse_report_ctx):
-    return sparse_report_ctx
+def sparse_pdf(app, sparse_ctx):
+    return render(app, sparse_ctx)
 
 
-@pytest.fixture(scope="module")
-def sparse_pdf(pdf_app, sparse_ctx):
-    with pdf_app.app_context():
-        return report_pdf.render_report_pdf(sparse_ctx)
+def toc_page(toc: str, label: str) -> int:
+    match = re.search(rf"^{label}[ .]+(\d+)\s*$", toc, re.MULTILINE)
+    assert match, f"TOC entry {label!r} not found in:\n{toc}"
+    return int(match.group(1))
+
+
+# --- WeasyPrint as published ---------------------------------------------------------------------
+
+LIBRARIES = ("weasyprint", "pydyf", "cssselect2")
+
+
+def _library(name: str | None) -> bool:
+    return bool(name) and name.split(".")[0] in LIBRARIES
+
+
+def test_no_module_replaces_or_imports_private_parts_of_weasyprint_pydyf_or_cssselect2():
+    """The package uses these libraries through their public API only: it imports no private
+    name (``_x``) from them and assigns no attribute of theirs (``weasyprint.x = ...``)."""
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if _library(a.name):
+                        aliases.add(a.asname or a.name.split(".")[0])
+                        if any(part.startswith("_") for part in a.name.split(".")):
+                            problems.append(f"{path.name}: import {a.name}")
+            elif isinstance(node, ast.ImportFrom) and _library(node.module):
+                for a in node.names:
+                    aliases.add(a.asname or a.name)
+                    if a.name.startswith("_") or any(
+                        part.startswith("_") for part in node.module.split(".")
+                    ):
+                        problems.append(f"{path.name}: from {node.module} import {a.name}")
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                root = target
+                while isinstance(root, ast.Attribute | ast.Subscript):
+                    root = root.value
+                if target is not root and isinstance(root, ast.Name) and root.id in aliases:
+                    problems.append(f"{path.name}:{node.lineno}: assigns {ast.unparse(target)}")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in {"setattr", "delattr"}
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id in aliases
+            ):
+                problems.append(f"{path.name}:{node.lineno}: {node.func.id} on {node.args[0].id}")
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                root = node.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in aliases:
+                    problems.append(f"{path.name}:{node.lineno}: uses {ast.unparse(node)}")
+    assert problems == []
+
+
+def test_weasyprint_is_not_pinned_below_its_next_release():
+    pyproject = (PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8")
+    (spec,) = re.findall(r'"WeasyPrint([^"]*)"', pyproject)
+    assert "<" not in spec and "==" not in spec, spec
 
 
 # --- the Chinese report a CQO hands to the board ----------------------------------------------
@@ -74,68 +169,67 @@ def test_chinese_report_is_a_multi_page_pdf(zh_pdf, zh_texts):
     assert len(zh_texts) >= 8
 
 
-def test_chinese_report_shows_score_enterprise_and_headings(zh_texts, zh_ctx):
+def test_chinese_report_shows_score_enterprise_trend_peers_and_headings(zh_texts, zh_ctx):
     text = squash("".join(zh_texts))
-    summary = zh_ctx["summary"]
-    assert squash(zh_ctx["enterprise"]["name"]) in text
-    assert zh_ctx["enterprise"]["uscc"] in text
-    assert zh_ctx["report_number"] in text
+    v = zh_ctx.result
+    assert squash(v.enterprise.name) in text
+    assert v.enterprise.uscc in text
+    assert zh_ctx.report_number in text
     for heading in ("目录", "执行摘要", "评价结果总览", "改进计划", "附录：答卷明细"):
         assert heading in text
-    assert f"{summary['total_points']:g}/{summary['max_points']:g}" in text
-    assert f"{summary['percent']:.1f}%" in text
+    assert f"{report_pdf.fmt_number(v.summary.total_points)}/" in text
+    assert f"{v.summary.percent:.1f}%" in text
     assert "/verify" in text
+    # the earlier submission gives a trend, the five peers a percentile
+    assert v.summary.previous_submitted_at and v.summary.trend_delta_points is not None
+    assert squash(v.summary.previous_submitted_at[:10]) in text
+    assert v.summary.percentiles and v.has_peer_medians
+    assert "同行中位数" in text
 
 
-def test_chinese_report_has_every_section_item_plan_suggestion_and_answer(zh_texts, zh_ctx):
+def test_chinese_report_has_every_section_plan_suggestion_and_answer(zh_texts, zh_ctx):
     text = squash("".join(zh_texts))
-    for section in zh_ctx["sections"]:
-        assert squash(section["title"]) in text
-        for item in section["items"]:
-            assert squash(item["title"]) in text
-    for step in zh_ctx["plan"]:
-        assert squash(step["suggestion"]) in text
-    questions = [q for group in zh_ctx["answers"] for q in group["questions"]]
-    assert len(questions) == 60
+    v = zh_ctx.result
+    for section in v.sections:
+        assert squash(section.title) in text
+    assert v.plan
+    for step in v.plan:
+        assert squash(step.suggestion) in text
+    questions = [q for group in v.answers for q in group.questions]
+    assert len(questions) >= 40
     for q in questions:
-        assert squash(q["text"]) in text
-        if q["na"]:
-            assert squash(q["na_reason"]) in text
+        assert squash(q.text) in text
+        if q.na:
+            assert squash(q.na_reason) in text
 
 
 def test_footer_numbers_pages_and_header_names_enterprise(zh_texts, zh_ctx):
     pages = [squash(t) for t in zh_texts]
     total = len(pages)
-    assert "第" not in pages[0].split(zh_ctx["report_number"])[0][-3:]  # cover has no footer
+    assert "第" not in pages[0].split(zh_ctx.report_number)[0][-3:]  # cover has no footer
     for number, text in enumerate(pages[1:], start=2):
         assert f"第{number}页/共{total}页" in text
-        assert squash(zh_ctx["enterprise"]["name"]) in text
+        assert squash(zh_ctx.result.enterprise.name) in text
 
 
 def test_each_section_starts_on_its_own_page_and_toc_page_numbers_match(zh_texts, zh_ctx):
-    texts = zh_texts
-    toc = texts[1]
+    toc = zh_texts[1]
     assert "目录" in toc
-    pages = [squash(t) for t in texts]
-
-    def toc_page(label: str) -> int:
-        match = re.search(rf"^{label}[ .]+(\d+)\s*$", toc, re.MULTILINE)
-        assert match, f"TOC entry {label!r} not found in:\n{toc}"
-        return int(match.group(1))
-
+    pages = [squash(t) for t in zh_texts]
+    sections = zh_ctx.result.sections
     seen = set()
-    for index, section in enumerate(zh_ctx["sections"], start=1):
-        title = squash(section["title"])
-        page_number = toc_page(rf"{index}\s*{re.escape(section['title'])}")
+    for index, section in enumerate(sections, start=1):
+        title = squash(section.title)
+        page_number = toc_page(toc, rf"{index}\s*{re.escape(section.title)}")
         assert page_number not in seen  # one section per page
         seen.add(page_number)
-        assert f"分项评价·{index}/{len(zh_ctx['sections'])}{title}" in pages[page_number - 1]
-    assert "以下改进事项按可提升分值" in pages[toc_page("改进计划") - 1]
-    assert "下表逐题列出" in pages[toc_page("附录：答卷明细") - 1]
-    assert "总得分" in pages[toc_page("执行摘要") - 1]
+        assert f"分项评价·{index}/{len(sections)}{title}" in pages[page_number - 1]
+    assert "以下改进事项按可提升分值" in pages[toc_page(toc, "改进计划") - 1]
+    assert "下表逐题列出" in pages[toc_page(toc, "附录：答卷明细") - 1]
+    assert "总得分" in pages[toc_page(toc, "执行摘要") - 1]
 
 
-def test_cjk_font_is_embedded(zh_pdf, tmp_path):
+def test_cjk_font_is_embedded_once(zh_pdf, tmp_path):
     if shutil.which("pdffonts") is None:
         pytest.skip("LOUD: pdffonts (poppler-utils) is not installed; cannot check font embedding")
     path = tmp_path / "report.pdf"
@@ -149,21 +243,9 @@ def test_cjk_font_is_embedded(zh_pdf, tmp_path):
     assert cjk, out.stdout
     assert all(line.split()[-5] == "yes" for line in cjk), out.stdout  # the "emb" column
     # One face only: the report uses no bold, so no emboldened second copy of the CJK font is
-    # subset and embedded (it cost a twentieth of the render and a fifth of the file).
+    # subset and embedded.
     fonts = out.stdout.splitlines()[2:]
     assert len(fonts) == 1, out.stdout
-
-
-def test_pdf_streams_are_deflated_at_zlibs_default_level():
-    """pydyf's level-9 deflate is swapped for zlib's default level (a third faster here)."""
-    import pydyf
-
-    assert pydyf.zlib is report_pdf._DefaultLevelZlib
-    stream = pydyf.Stream([b"BT /F1 12 Tf (hello) Tj ET"] * 50, compress=True)
-    data = stream.data
-    raw = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
-    assert zlib.decompress(raw) == b"\n".join([b"BT /F1 12 Tf (hello) Tj ET"] * 50)
-    assert raw[:2] == zlib.compress(b"x", 6)[:2]  # the zlib header records the level class
 
 
 def test_pdf_has_outline_bookmarks_for_sections(zh_pdf, zh_ctx):
@@ -177,27 +259,28 @@ def test_pdf_has_outline_bookmarks_for_sections(zh_pdf, zh_ctx):
                 yield entry.title
 
     found = set(titles(reader.outline))
-    assert {s["title"] for s in zh_ctx["sections"]} <= found
+    assert {s.title for s in zh_ctx.result.sections} <= found
 
 
 # --- English -------------------------------------------------------------------------------------
 
 
-def test_english_report_has_english_headings(en_texts):
+def test_english_report_has_english_headings_and_footer(en_texts):
     text = " ".join(en_texts)
     for heading in (
-        "Contents",
+        "Table of contents",
         "Executive summary",
         "Results at a glance",
         "Improvement plan",
         "Appendix: all answers",
         "Chief quality officer",
-        "Guangzhou Yuehua",
+        "Yuehua Precision Co., Ltd.",
     ):
         assert heading in text
-    assert re.search(r"Page 2 of \d+", text)
-    assert "执行摘要" not in text
-    assert len(en_texts) >= 8
+    total = len(en_texts)
+    assert re.search(rf"page 2 of {total}", text)
+    assert "执行摘要" not in text and "目录" not in text
+    assert total >= 8
 
 
 # --- missing optional values and hostile text ----------------------------------------------------
@@ -205,23 +288,33 @@ def test_english_report_has_english_headings(en_texts):
 
 def test_sparse_report_explains_what_is_missing(sparse_pdf, sparse_ctx):
     text = squash("".join(page_texts(sparse_pdf)))
+    v = sparse_ctx.result
+    assert v.cqo is None and not v.plan and v.summary.previous_submitted_at is None
     assert "本企业尚未登记首席质量官" in text
-    assert squash(sparse_ctx["summary"]["percentile_hidden_reason"]) in text
+    assert squash(v.summary.percentile_hidden_reason) in text
     assert "首次提交该问卷" in text
     assert "本次评价没有生成改进事项" in text
     assert "暂无需要优先改进的事项" in text
 
 
-def test_user_text_is_escaped_not_interpreted(pdf_app, sparse_ctx, sparse_pdf):
-    with pdf_app.app_context():
-        html = report_pdf.render_html(sparse_ctx)
+def test_user_text_is_escaped_not_interpreted(app, sparse_ctx, sparse_pdf):
+    html = html_of(app, sparse_ctx)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;/style&gt;" in html
     assert "&lt;/style&gt;&lt;b&gt;" in html
     assert html.count("</style>") == 1  # only the template's own style block
     text = squash("".join(page_texts(sparse_pdf)))
-    assert "测试<script>alert(1)</script></style>企业" in text
+    assert squash(HOSTILE_NAME) in text
     assert "</style><b>粗体</b>" in text
+
+
+def test_control_characters_in_user_text_are_dropped(app, sparse_ctx):
+    """Control characters pasted into a name from elsewhere never reach the document."""
+    ent = dataclasses.replace(sparse_ctx.result.enterprise, name="控制\x01字符\x0b\ufffe企业")
+    ctx = replace_result(sparse_ctx, enterprise=ent)
+    html = html_of(app, ctx)
+    assert "控制字符企业" in html and "\x01" not in html
+    assert "控制字符企业" in squash("".join(page_texts(render(app, ctx))))
 
 
 def test_css_string_cannot_break_out_of_the_style_block():
@@ -245,15 +338,15 @@ def test_css_string_cannot_break_out_of_the_style_block():
         "file://evil.example.com/share/x.css",
     ],
 )
-def test_fetcher_refuses_everything_outside_the_report_assets(pdf_app, url):
-    with pdf_app.app_context():
+def test_fetcher_refuses_everything_outside_the_report_assets(app, url):
+    with app.app_context():
         fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
         with pytest.raises(report_pdf.UnsafeURLError):
             fetcher.fetch(url)
 
 
-def test_fetcher_refuses_path_traversal_and_serves_report_files(pdf_app):
-    with pdf_app.app_context():
+def test_fetcher_refuses_path_traversal_and_serves_report_files(app):
+    with app.app_context():
         reports_dir = report_pdf._reports_dir()
         fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
         response = fetcher.fetch((reports_dir / "report.css").as_uri())
@@ -263,11 +356,11 @@ def test_fetcher_refuses_path_traversal_and_serves_report_files(pdf_app):
             fetcher.fetch(reports_dir.as_uri() + "/../../pyproject.toml")
 
 
-def test_html_referencing_a_local_file_does_not_leak_it(pdf_app):
+def test_html_referencing_a_local_file_does_not_leak_it(app):
     """An <img>/<link> to file:///etc/passwd in the HTML is refused, not embedded."""
     import weasyprint
 
-    with pdf_app.app_context():
+    with app.app_context():
         fetcher = report_pdf.SafeURLFetcher(report_pdf._asset_roots())
         html = (
             '<link rel="stylesheet" href="file:///etc/passwd">'
@@ -378,14 +471,13 @@ def test_radar_points_stay_inside_the_outer_ring():
     assert min(radius(data.get("points"))) == pytest.approx(0)
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("count", [8, 12])
-def test_the_report_radar_prints_every_label_whole_and_legible(lang, count):
-    """The report draws the radar wide (620 units across, 140 mm in report.css) with 11-unit
-    labels: 7 pt on paper, where the square web chart shrunk to 66 mm gave 4.5 pt labels cut
-    with an ellipsis. Every label of the test questionnaire's twelve sections fits on at most two
-    lines."""
-    labels = [zh if lang == "zh" else en for zh, en, _items in SECTIONS][:count]
+@pytest.mark.parametrize("which", ["zh", "en", "band_zh", "band_en"])
+def test_the_report_radar_prints_every_label_whole_and_legible(report_contexts, which):
+    """The report draws the radar wide (RADAR_WIDTH units across, sized in mm by report.css)
+    with labels that print at a legible size; every section title of both built-in
+    questionnaires, in both languages, prints whole, on at most two lines."""
+    labels = [s.title for s in report_contexts[which].result.sections]
+    count = len(labels)
     svg = charts.radar_chart(
         labels,
         [60] * count,
@@ -421,162 +513,108 @@ def test_charts_handle_empty_input():
         assert "暂无数据" in "".join(parse_svg(svg).itertext())
 
 
-# --- each question's text printed once (issue #6: render time grows with the boxes laid out) ------
+# --- each question's text printed once -----------------------------------------------------------
 
 
-def _questions_ctx(ctx: dict) -> dict:
-    """``ctx`` turned into a maturity questionnaire: each section page lists its questions."""
-    import copy
-
-    ctx = copy.deepcopy(ctx)
-    by_title = {g["section_title"]: g["questions"] for g in ctx["answers"]}
-    for sec in ctx["sections"]:
-        sec["items"] = []
-        sec["questions"] = by_title.get(sec["title"], [])
-    return ctx
-
-
-def test_questions_on_section_pages_are_referenced_by_number_elsewhere(pdf_app, zh_ctx):
-    ctx = _questions_ctx(zh_ctx)
-    questions = [q for g in ctx["answers"] for q in g["questions"]]
-    ctx["plan"] = [
-        {
-            **ctx["plan"][0],
-            "question_id": ctx["answers"][1]["questions"][0]["id"],
-            "section_title": ctx["answers"][1]["section_title"],
-            "question": ctx["answers"][1]["questions"][0]["text"],
-        }
-    ]
-    with pdf_app.app_context():
-        html = report_pdf.render_html(ctx)
-    # once on its section page (the fixture repeats some texts; the summary names its top three)
-    expected = Counter(q["text"] for q in questions)
-    summary = Counter(p["title"] for p in ctx["priorities"])
+def test_questions_on_section_pages_are_referenced_by_number_elsewhere(app, zh_ctx):
+    """A maturity questionnaire lists its questions on their section pages; the plan and the
+    appendix refer to them by number instead of printing their text again."""
+    v = zh_ctx.result
+    assert v.all_questions_listed
+    html = html_of(app, zh_ctx)
+    questions = [q for g in v.answers for q in g.questions]
+    expected = Counter(q.text for q in questions)
+    summary = Counter(p.title for p in v.priorities)
     for text, count in expected.items():
-        count += summary[text]
-        assert html.count(text) == count, text
-    number = ctx["answers"][1]["questions"][0]["number"]
-    assert f"{ctx['answers'][1]['section_title']} · 第 {number} 题" in html  # the plan step
-    assert ctx["plan"][0]["suggestion"] in html
+        assert html.count(text) == count + summary[text], text
+    step = v.plan[0]
+    section = next(
+        g.section_title for g in v.answers if any(q.id == step.question_id for q in g.questions)
+    )
+    assert f"{section} · 第 {step.number} 题" in html
+    assert step.suggestion in html
     assert "题目全文见各分项评价页" in html
-    assert "listed" not in questions[0] and "number" not in ctx["plan"][0]  # ctx left untouched
 
 
-def test_plan_step_is_numbered_by_its_question_id_even_when_texts_repeat(pdf_app, zh_ctx):
+def test_plan_step_is_numbered_by_its_question_id_even_when_texts_repeat(app, zh_ctx):
     """Two questions of one section with the same wording: the step names the one it is for."""
-    ctx = _questions_ctx(zh_ctx)
-    group = ctx["answers"][2]
-    first, second = group["questions"][0], group["questions"][1]
-    second["text"] = first["text"]
-    ctx["plan"] = [
-        {
-            **ctx["plan"][0],
-            "question_id": first["id"],
-            "section_title": group["section_title"],
-            "question": first["text"],
-        }
-    ]
-    with pdf_app.app_context():
-        html = report_pdf.render_html(ctx)
-    assert f"{group['section_title']} · 第 {first['number']} 题" in html
-    assert f"{group['section_title']} · 第 {second['number']} 题" not in html
+    v = zh_ctx.result
+    step = v.plan[0]
+    g_index, group = next(
+        (i, g)
+        for i, g in enumerate(v.answers)
+        if any(q.id == step.question_id for q in g.questions)
+    )
+    first = next(q for q in group.questions if q.id == step.question_id)
+    other = next(q for q in group.questions if q.id != step.question_id)
+    twin = dataclasses.replace(other, text=first.text)
+    questions = tuple(twin if q.id == other.id else q for q in group.questions)
+    answers = list(v.answers)
+    answers[g_index] = dataclasses.replace(group, questions=questions)
+    sections = tuple(
+        dataclasses.replace(
+            s, questions=tuple(twin if q.id == other.id else q for q in s.questions)
+        )
+        for s in v.sections
+    )
+    html = html_of(
+        app, replace_result(zh_ctx, answers=tuple(answers), sections=sections, plan=(step,))
+    )
+    assert f"{group.section_title} · 第 {first.number} 题" in html
+    assert f"{group.section_title} · 第 {other.number} 题" not in html
 
 
-def test_band_questionnaire_keeps_question_text_in_appendix_and_plan(pdf_app, zh_ctx):
-    with pdf_app.app_context():
-        html = report_pdf.render_html(zh_ctx)  # sections list items, not questions
-    for q in (q for g in zh_ctx["answers"] for q in g["questions"]):
-        assert q["text"] in html
-    assert zh_ctx["plan"][0]["question"] in html
+def test_band_questionnaire_lists_items_and_keeps_question_text_in_appendix_and_plan(app, band_ctx):
+    v = band_ctx.result
+    assert all(s.scoring_items and not s.questions for s in v.sections if not s.excluded)
+    html = html_of(app, band_ctx)
+    for q in (q for g in v.answers for q in g.questions):
+        assert q.text in html
+    assert v.plan[0].question in html
     assert "题目全文见各分项评价页" not in html
+    for item in v.sections[0].scoring_items:
+        assert item.title in html and item.level_label in html
 
 
-def test_section_pages_show_each_answer_and_the_plan_is_ranked_with_gains(pdf_app, zh_ctx):
+def test_section_pages_show_each_answer_and_the_plan_is_ranked_with_gains(zh_texts, zh_ctx):
     """Section pages list every question with the level chosen and its points; the plan gives
     rank, gain and suggestion for every step, highest gain first (one paragraph per row)."""
-    ctx = _questions_ctx(zh_ctx)
-    with pdf_app.app_context():
-        data = report_pdf.render_report_pdf(ctx)
-    pages = [squash(t) for t in page_texts(data)]
-    count = len(ctx["sections"])
-    for index, section in enumerate(ctx["sections"], start=1):
-        page = next(p for p in pages if f"分项评价·{index}/{count}{squash(section['title'])}" in p)
-        for q in section["questions"]:
-            assert f"{q['number']}{squash(q['text'])}" in page
-            if q["na"]:
-                assert f"{squash(q['text'])}不适用·—" in page
-            else:
-                points = f"{q['points']:g}/{q['max_points']:g}分"
-                assert f"{squash(q['text'])}{squash(q['answer'])}·{points}" in page
+    v = zh_ctx.result
+    pages = [squash(t) for t in zh_texts]
+    count = len(v.sections)
+    for index, section in enumerate(v.sections, start=1):
+        page = next(p for p in pages if f"分项评价·{index}/{count}{squash(section.title)}" in p)
+        for q in section.questions:
+            assert f"{q.number}{squash(q.text)}" in page
+            if q.na:
+                assert f"{squash(q.text)}不适用·—" in page
+            elif q.points is not None:
+                points = (
+                    f"{report_pdf.fmt_number(q.points)}/{report_pdf.fmt_number(q.max_points)}分"
+                )
+                assert f"{squash(q.text)}{squash(q.answer)}·{points}" in page
     text = "".join(pages)
     plan = text[text.index("以下改进事项按可提升分值") : text.index("下表逐题列出")]
     steps = re.findall(r"(?<![\d.])(\d+)\+([\d.]+)分", plan)
-    assert [int(rank) for rank, _ in steps] == list(range(1, len(ctx["plan"]) + 1))
+    assert [int(rank) for rank, _ in steps] == list(range(1, len(v.plan) + 1))
     gains = [float(gain) for _, gain in steps]
-    assert gains == [p["recoverable_points"] for p in ctx["plan"]] == sorted(gains, reverse=True)
-    for step in ctx["plan"]:
-        assert squash(step["suggestion"]) in plan
-    total = sum(p["recoverable_points"] for p in ctx["plan"])
-    assert f"合计可提升分值+{total:g}分" in plan
+    assert gains == [p.recoverable_points for p in v.plan] == sorted(gains, reverse=True)
+    for step in v.plan:
+        assert squash(step.suggestion) in plan
+    assert f"合计可提升分值+{report_pdf.fmt_number(v.recoverable_points)}分" in plan
 
 
-def test_warm_up_loads_fonts_stylesheet_and_template(pdf_app, zh_ctx):
-    with pdf_app.app_context():
+def test_warm_up_loads_fonts_stylesheet_and_template(app, zh_ctx):
+    with app.app_context():
         report_pdf.warm_up()
         assert report_pdf._font_config is not None
         assert report_pdf._stylesheets
         assert report_pdf._report_template() is report_pdf._report_template()  # compiled once
         html = report_pdf.render_html(zh_ctx)
-    assert squash(zh_ctx["enterprise"]["name"]) in squash(html)
+    assert squash(zh_ctx.result.enterprise.name) in squash(html)
 
 
-WARMED_FORK = """
-import os, sys, cffi.api
-sys.path.insert(0, sys.argv[1])
-import flask, flask_babel
-from pathlib import Path
-from tests.reports.conftest import build_report_ctx
-from cqo_portal.reports import pdf
-root = Path(sys.argv[1])
-app = flask.Flask("cqo_portal", template_folder=str(root / "templates"),
-                  static_folder=str(root / "static"))
-flask_babel.Babel(app)
-with app.app_context():
-    pdf.warm_up()
-parsed = []
-original = cffi.api.FFI._typeof_locked
-cffi.api.FFI._typeof_locked = lambda ffi, cdecl: parsed.append(cdecl) or original(ffi, cdecl)
-pid = os.fork()
-if pid == 0:  # a work horse, forked from the warmed parent as RQ forks one per job
-    with app.app_context():
-        data = pdf.render_report_pdf(build_report_ctx(sys.argv[2]))
-    print(len(data), [c for c in parsed if not c.startswith("hb_codepoint_t[")])
-    sys.stdout.flush()
-    os._exit(0)
-os.waitpid(pid, 0)
-"""
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_warm_up_leaves_a_forked_render_nothing_to_load(lang):
-    """After warm_up() in the parent (RQ worker, gunicorn master), a forked process renders a
-    report without first declaring any of WeasyPrint's C types (each costs it 2-10 ms); only
-    the font subset's glyph arrays, whose sizes differ per report, are new."""
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-c", WARMED_FORK, str(Path(__file__).resolve().parents[2]), lang],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    size, parsed = out.stdout.split(" ", 1)
-    assert int(size) > 50_000
-    assert parsed.strip() == "[]", out.stdout
-
-
-def test_gunicorn_master_loads_the_renderer_before_forking_workers(pdf_app, monkeypatch):
+def test_gunicorn_master_loads_the_renderer_before_forking_workers(app, monkeypatch):
     """gunicorn.conf.py's when_ready hook warms the renderer once in the master (preload_app),
     so every forked worker's first report renders warm; CQO_WARM_REPORTS=0 skips it."""
     import importlib.util
@@ -591,7 +629,7 @@ def test_gunicorn_master_loads_the_renderer_before_forking_workers(pdf_app, monk
     spec.loader.exec_module(conf)
     calls = []
     monkeypatch.setattr(report_pdf, "warm_up", lambda: calls.append("warm"))
-    monkeypatch.setitem(sys.modules, "wsgi", types.SimpleNamespace(app=pdf_app))
+    monkeypatch.setitem(sys.modules, "wsgi", types.SimpleNamespace(app=app))
     messages = []
     server = types.SimpleNamespace(log=types.SimpleNamespace(info=messages.append))
 
@@ -601,71 +639,6 @@ def test_gunicorn_master_loads_the_renderer_before_forking_workers(pdf_app, monk
     monkeypatch.delenv("CQO_WARM_REPORTS")
     conf.when_ready(server)
     assert calls == ["warm"] and messages
-
-
-# --- how WeasyPrint reads the report (issue #6: a quarter of the render) -------------------------
-
-
-def _tree(element) -> tuple:
-    """An element tree as nested tuples, runs of whitespace collapsed. The HTML5 parser lists the
-    xmlns declaration of inline SVG as an attribute; XML keeps it in the tag's namespace."""
-
-    def text(value: str | None) -> str:
-        return re.sub(r"\s+", " ", value or "")
-
-    attributes = tuple(sorted((k, v) for k, v in element.attrib.items() if "xmlns" not in k))
-    children = tuple((_tree(child), text(child.tail)) for child in element)
-    return element.tag, attributes, text(element.text), children
-
-
-@pytest.mark.parametrize("which", ["zh", "en", "sparse", "questions"])
-def test_report_html_is_xhtml_that_xml_and_html5_parsers_read_alike(
-    pdf_app, which, zh_ctx, en_report_ctx, sparse_ctx
-):
-    """report.html is well-formed XHTML, so the C XML parser reads it (~70 ms less than the
-    HTML5 parser) and gets the very tree WeasyPrint's own HTML5 parser builds."""
-    import tinyhtml5
-
-    ctx = {
-        "zh": zh_ctx,
-        "en": en_report_ctx,
-        "sparse": sparse_ctx,  # no CQO, no peers, hostile text
-        "questions": _questions_ctx(zh_ctx),
-    }[which]
-    with pdf_app.app_context():
-        html = report_pdf.render_html(ctx)
-        document = report_pdf.report_document(html)
-    assert document.parsed_as_xml
-    html5 = tinyhtml5.parse(html, namespace_html_elements=False)
-    body = html5.find("body")
-    body.tail = None  # the whitespace after </body> is kept by XML, dropped by HTML5
-    xml_root = ET.fromstring(html)
-    xml_root.find("body").tail = None
-    html5.text = xml_root.text = None  # likewise the line break between <html> and <head>
-    assert _tree(xml_root) == _tree(html5)
-    assert len(list(xml_root.iter())) > 200  # the whole report, not a stub
-
-
-def test_characters_xml_forbids_are_dropped_and_other_html_falls_back(pdf_app, sparse_ctx):
-    """Control characters in user text (pasted from elsewhere) cannot break the XML reading;
-    HTML that is not XML at all is read by WeasyPrint's HTML5 parser and still renders."""
-    import copy
-
-    ctx = copy.deepcopy(sparse_ctx)
-    ctx["enterprise"]["name"] = "控制\x01字符\x0b\ufffe企业"
-    with pdf_app.app_context():
-        html = report_pdf.render_html(ctx)
-        assert "控制字符企业" in html and "\x01" not in html
-        assert report_pdf.report_document(html).parsed_as_xml
-        not_xml = html.replace("<body>", "<body><p>unclosed<br>line</p>", 1)
-        document = report_pdf.report_document(not_xml)
-        assert not document.parsed_as_xml
-        data = document.write_pdf(
-            stylesheets=[report_pdf._stylesheet(document.url_fetcher)],
-            font_config=report_pdf._fonts(),
-        )
-    text = squash("".join(page_texts(data)))
-    assert "控制字符企业" in text and "unclosedline" in text
 
 
 def test_loading_the_renderer_logs_no_warning():
@@ -684,29 +657,3 @@ def test_loading_the_renderer_logs_no_warning():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["unchanged"], out.stdout + out.stderr
-
-
-def test_slim_user_agent_styles_render_the_very_same_pages(pdf_app, zh_ctx, zh_pdf, tmp_path):
-    """The report's copy of WeasyPrint's user-agent stylesheet drops the rules that gave every
-    element six unused pseudo-element styles (footnote and note calls, markers outside <li>);
-    the pages come out pixel for pixel as with WeasyPrint's own HTML5 parser and stylesheet."""
-    import weasyprint
-
-    assert report_pdf._REPORT_UA is not None  # the slim sheet was built from this WeasyPrint
-    with pdf_app.app_context():
-        html = report_pdf.render_html(zh_ctx)
-        document = report_pdf.report_document(html)
-        assert document._ua_stylesheets() == [report_pdf._REPORT_UA]
-        plain = weasyprint.HTML(
-            string=html, base_url=document.base_url, url_fetcher=document.url_fetcher
-        ).write_pdf(
-            stylesheets=[report_pdf._stylesheet(document.url_fetcher)],
-            font_config=report_pdf._fonts(),
-        )
-    assert page_texts(plain) == page_texts(zh_pdf)
-    images = {
-        name: page_images(data, tmp_path, name, dpi=30)
-        for name, data in (("plain", plain), ("report", zh_pdf))
-    }
-    assert len(images["report"]) == len(page_texts(zh_pdf)) > 8
-    assert images["plain"] == images["report"]

@@ -24,7 +24,7 @@ UNKNOWN_EN = "No report with this number was issued"
 UNKNOWN_ZH = "平台未签发过该编号的报告"
 
 
-def _store(report: Report) -> bytes:
+def store_issued(report: Report) -> bytes:
     """Issue the report: a real one-paragraph PDF stands in for the rendered one (/verify only
     compares numbers and digests)."""
     data = report_pdf.render_minimal_pdf(f"{report.number} 质量管理自评报告")
@@ -35,26 +35,34 @@ def _store(report: Report) -> bytes:
     return data
 
 
-def _return_and_resubmit(actors, assessment, officer) -> None:
+def return_and_resubmit(actors, assessment, officer) -> None:
     review_submission(assessment, actors.regulator("440100"), "return", "请补充证据 / add evidence")
     assessments.submit_assessment(assessment, officer)
     db.session.flush()
 
 
-@pytest.fixture
-def reissued_twice(app, db_session, actors):
-    """A Chinese report issued, then reissued after each of two resubmissions: its three
-    numbers oldest first, the report row, and the stored PDF of the current number."""
+def reissue_twice(app, actors, langs=("zh",)) -> tuple[list[list[str]], list[Report], bytes]:
+    """A submission's reports issued, then reissued after each of two resubmissions: per
+    language its three numbers oldest first; the report rows; the last stored PDF."""
     assessment, officer = fill_and_submit(actors, "cqo-qms")
     with app.test_request_context():
-        report = services.ensure_report_row(assessment, "zh")
-    numbers = [report.number]
-    _store(report)
+        reports = [services.ensure_report_row(assessment, lang) for lang in langs]
+    numbers = [[report.number] for report in reports]
+    for report in reports:
+        data = store_issued(report)
     for _ in range(2):
-        _return_and_resubmit(actors, assessment, officer)
-        numbers.append(report.number)
-        data = _store(report)
-    return numbers, report, data
+        return_and_resubmit(actors, assessment, officer)
+        for report, seen in zip(reports, numbers, strict=True):
+            seen.append(report.number)
+            data = store_issued(report)
+    return numbers, reports, data
+
+
+@pytest.fixture
+def reissued_twice(app, db_session, actors):
+    """A Chinese report reissued twice: its numbers oldest first, the row, its current PDF."""
+    numbers, reports, data = reissue_twice(app, actors)
+    return numbers[0], reports[0], data
 
 
 def _verify(client, number: str, lang: str = "en") -> str:

@@ -17,7 +17,7 @@ from cqo_portal.models.enterprises import (
     Enterprise,
     EnterpriseInvitation,
 )
-from cqo_portal.models.reports import Report, ReportStatus
+from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
 from cqo_portal.models.statistics import EnterpriseStat, SubmissionStat
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "SUBMITTED_STATUSES",
     "SectionScore",
     "SubmissionStat",
+    "SupersededReportNumber",
     "User",
     "UserSession",
 ]

@@ -1,4 +1,9 @@
-"""Rendered PDF reports: rendered once per submission and language, then served from storage."""
+"""Rendered PDF reports: rendered once per submission and language, then served from storage.
+
+A report reissued after a resubmission keeps its row and takes a new number; each number it
+gave up stays in ``superseded_report_numbers``, so /verify answers an old number with one
+indexed lookup (the audit trail keeps its own record of the reissue).
+"""
 
 from __future__ import annotations
 
@@ -48,3 +53,20 @@ class Report(db.Model):
     render_ms: Mapped[int | None]
 
     assessment: Mapped[Assessment] = relationship(back_populates="reports")
+
+
+class SupersededReportNumber(db.Model):
+    """A number a report was issued under before it was reissued with a new one.
+
+    ``replaced_by`` is the number that took its place at the time; the report's current number
+    is ``report.number`` (a report reissued twice has two rows, both pointing at the report).
+    """
+
+    __tablename__ = "superseded_report_numbers"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    superseded_at: Mapped[datetime] = created_at_column()
+    replaced_by: Mapped[str] = mapped_column(String(40))
+
+    report: Mapped[Report] = relationship()

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from cqo_portal import audit
 from cqo_portal.assessments.presenters import ResultView, result_view
 from cqo_portal.extensions import db
-from cqo_portal.models import Assessment, Report, ReportStatus
+from cqo_portal.models import Assessment, Report, ReportStatus, SupersededReportNumber
 from cqo_portal.models.base import utcnow
 
 LANGS = ("zh", "en")
@@ -42,8 +42,11 @@ _REISSUE = re.compile(r"-R(\d+)$")
 
 def reissue_reports(assessment: Assessment) -> None:
     """After a returned submission is resubmitted, its reports no longer match its scores:
-    give each a new number and render it again. The old number stays in the audit trail, so
-    /verify can say the report it names was superseded."""
+    give each a new number and render it again (flushes, in the caller's transaction).
+
+    The old number goes into ``superseded_report_numbers``, so /verify can say the report it
+    names was superseded; the audit trail records the reissue too, but /verify never reads it.
+    """
     for report in list(assessment.reports):
         if report.status == ReportStatus.PENDING and report.pdf is None:
             continue
@@ -51,6 +54,11 @@ def reissue_reports(assessment: Assessment) -> None:
         n = int(match.group(1)) + 1 if match else 2
         old = {"number": report.number, "sha256": report.sha256}
         report.number = f"{report_number(assessment, report.lang)}-R{n}"
+        db.session.add(
+            SupersededReportNumber(
+                number=old["number"], report_id=report.id, replaced_by=report.number
+            )
+        )
         report.status = ReportStatus.PENDING
         report.pdf = None
         report.sha256 = None
@@ -65,20 +73,6 @@ def reissue_reports(assessment: Assessment) -> None:
             city_code=assessment.enterprise.city_code,
         )
     db.session.flush()
-
-
-def superseded_by(number: str) -> Report | None:
-    """The current report of a number that was issued and later superseded, if any."""
-    from cqo_portal.models import AuditEvent
-
-    for event in db.session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.action == "report.reissue", AuditEvent.object_type == "Report"
-        )
-    ):
-        if (event.before or {}).get("number") == number:
-            return db.session.get(Report, event.object_id)
-    return None
 
 
 def get_report(assessment: Assessment, lang: str) -> Report | None:
@@ -226,11 +220,25 @@ def find_by_number(number: str) -> Report | None:
     return db.session.scalar(select(Report).where(Report.number == normalise_number(number)))
 
 
+def superseded_by(number: str) -> Report | None:
+    """The current report of a number that was issued and later superseded, if any (one
+    lookup on the superseded numbers' primary key, joined to the report)."""
+    return db.session.scalar(
+        select(Report)
+        .join(SupersededReportNumber, SupersededReportNumber.report_id == Report.id)
+        .where(SupersededReportNumber.number == normalise_number(number))
+    )
+
+
 def verify(number: str, data: bytes | None) -> dict[str, Any]:
-    """The public check: is ``number`` an issued report, and is ``data`` (if given) that file?"""
+    """The public check: is ``number`` an issued report, and is ``data`` (if given) that file?
+
+    A current number is found on ``reports.number``, a superseded one on
+    ``superseded_report_numbers.number``: one indexed lookup each, never the audit trail.
+    """
     report = find_by_number(number)
     if report is None:
-        newer = superseded_by(normalise_number(number))
+        newer = superseded_by(number)
         if newer is not None:
             return {
                 "ok": False,

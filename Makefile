@@ -1,6 +1,6 @@
 # CQO Portal — `make run` serves the portal with demo data; `make test` runs the whole suite.
 # Debian's /usr/bin/python3 is built with profile-guided and link-time optimisation: the portal
-# runs about 12% faster on it (a PDF report, the test suite) than on a plain source build such as
+# runs faster on it (a PDF report, the test suite) than on a plain source build such as
 # pyenv's default. The venv uses it when it is 3.11 or newer and can make venvs (python3-venv,
 # installed by scripts/install-system-deps.sh); otherwise python3 from PATH. PYTHON=... overrides.
 SYSTEM_PYTHON := /usr/bin/python3
@@ -64,7 +64,7 @@ test-postgres: setup
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o cqo_portal/translations/messages.pot .
-	$(BIN)/pybabel -q update -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i cqo_portal/translations/messages.pot -d cqo_portal/translations --no-fuzzy-matching --ignore-obsolete
 
 # Regenerate the initial migration from the models (only while nothing is deployed).
 # A new revision from the models' changes: make migration m="what changed" rev=0003

@@ -4,7 +4,7 @@ Every value can be changed with an environment variable (see docs/deploy.md):
   CQO_BIND           address to listen on; nginx proxies to it        (127.0.0.1:8000)
   CQO_WORKERS        worker processes                                   (2 x cores + 1)
   CQO_THREADS        threads per worker (gthread when > 1)              (2)
-  CQO_TIMEOUT        seconds before a stuck worker is killed            (60; a PDF renders in ~2 s)
+  CQO_TIMEOUT        seconds before a stuck worker is killed            (60)
   CQO_MAX_REQUESTS   recycle a worker after this many requests          (2000, with jitter)
   CQO_ACCESS_LOG     access log file, "-" for stdout, "" for none       (-)
   CQO_WARM_REPORTS   load the PDF renderer before forking workers       (1; 0 to skip)
@@ -104,10 +104,9 @@ logger_class = JsonLogger
 
 def when_ready(server) -> None:
     """Load the report renderer (fonts, print stylesheet, compiled template, a first tiny render)
-    once in the master, before the workers fork: a worker's first report then renders warm
-    (~0.37 s instead of ~0.44 s for the showcase report) and the loaded state is shared
-    copy-on-write. Reports normally render in the RQ worker; web workers render when no queue is
-    configured or reachable."""
+    once in the master, before the workers fork: a worker's first report then renders warm and
+    the loaded state is shared copy-on-write. Reports normally render in the RQ worker; web
+    workers render when no queue is configured or reachable."""
     import sys
 
     wsgi = sys.modules.get("wsgi")

@@ -16,7 +16,7 @@ fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "!! Missing Debian packages: ${missing[*]}" >&2
   echo "!! Install them with: sudo apt-get install -y ${missing[*]}" >&2
-  echo "!! (Chinese in PDFs needs the font; WeasyPrint is ~8x slower without libharfbuzz-subset0.)" >&2
+  echo "!! (Chinese in PDFs needs the font; WeasyPrint subsets fonts far more slowly without libharfbuzz-subset0.)" >&2
   exit 0
 fi
 echo ">> installing Debian packages: ${missing[*]}"

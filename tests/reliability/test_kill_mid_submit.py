@@ -1,4 +1,4 @@
-"""Issue 8, data safety: a submit whose worker is SIGKILLed halfway leaves all of it or none of it.
+"""Data safety: a submit whose worker is SIGKILLed halfway leaves all of it or none of it.
 
 A child process submits a complete draft through the real view. It is paused after the scores,
 section scores, status change and audit event are flushed but before the commit, and killed with

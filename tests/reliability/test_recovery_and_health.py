@@ -1,4 +1,4 @@
-"""Issue 8: the portal survives a database restart (pool_pre_ping), and /healthz tells the truth
+"""The portal survives a database restart (pool_pre_ping), and /healthz tells the truth
 about the database and Redis."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8, access control: every route in app.url_map, every method, every kind of user.
+"""Access control: every route in app.url_map, every method, every kind of user.
 
 The world holds two enterprises (A in Guangzhou, B in Shenzhen) and every role. For each rule
 and method, the URL is filled with the real ids of enterprise A's (then B's) objects and requested

@@ -1,4 +1,4 @@
-"""Issue 8, audit: an append-only trail of every state change that admins browse whole and
+"""Audit: an append-only trail of every state change that admins browse whole and
 regulators browse for their jurisdiction."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8, bad input: Hypothesis throws hostile values at every form and API endpoint.
+"""Bad input: Hypothesis throws hostile values at every form and API endpoint.
 
 Invariants: never a 5xx; input the portal refuses leaves nothing behind (row counts unchanged);
 input it accepts is stored valid (answers re-parse cleanly). A NUL byte anywhere in a query or

@@ -1,4 +1,4 @@
-"""Issue 8, web hardening: headers and CSP, cookies, session renewal, CSRF, login rate limits,
+"""Web hardening: headers and CSP, cookies, session renewal, CSRF, login rate limits,
 password rules, and user text always escaped."""
 
 from __future__ import annotations

@@ -142,12 +142,12 @@ def openapi_document():
 
 @bp.get("/enterprises")
 def enterprises():
-    return jsonify(services.list_enterprises(g.api_token.user, request.args).to_data())
+    return jsonify(services.page_data(services.list_enterprises(g.api_token.user, request.args)))
 
 
 @bp.get("/enterprises/<int(min=1, max=2147483647):enterprise_id>")
 def enterprise(enterprise_id: int):
-    data = services.get_enterprise(enterprise_id)
+    data = services.get_enterprise(g.api_token.user, enterprise_id)
     if data is None:
         raise NotFound()
     return jsonify(data)
@@ -155,17 +155,17 @@ def enterprise(enterprise_id: int):
 
 @bp.get("/cqos")
 def cqos():
-    return jsonify(services.list_cqos(g.api_token.user, request.args).to_data())
+    return jsonify(services.page_data(services.list_cqos(g.api_token.user, request.args)))
 
 
 @bp.get("/submissions")
 def submissions():
-    return jsonify(services.list_submissions(g.api_token.user, request.args).to_data())
+    return jsonify(services.page_data(services.list_submissions(g.api_token.user, request.args)))
 
 
 @bp.get("/submissions/<int(min=1, max=2147483647):submission_id>")
 def submission(submission_id: int):
-    data = services.get_submission(submission_id)
+    data = services.get_submission(g.api_token.user, submission_id)
     if data is None:
         raise NotFound()
     return jsonify(data)

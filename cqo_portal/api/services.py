@@ -1,7 +1,8 @@
 """The data API's queries: scoped to the token owner's jurisdiction, filtered, keyset-paginated.
 
-Lists select plain columns (never the stored result JSON), page by primary key (`id > cursor`)
-and count in SQL, so a page costs the same at 1,000 rows as at 100,000.
+Lists select plain columns (never the stored result JSON) and page by primary key (`id > cursor`,
+`cqo_portal.query.keyset_page`), so a page costs the same at 1,000 rows as at 100,000. The
+submission list is the regulator's: the query parameters become a `SubmissionFilter`.
 """
 
 from __future__ import annotations
@@ -21,16 +22,25 @@ from werkzeug.datastructures import MultiDict
 from cqo_portal import authz
 from cqo_portal.assessments.services import questionnaire_of
 from cqo_portal.authz import scope_to_jurisdiction
+from cqo_portal.cqo.services import FILED, current_cqo_select
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     SUBMITTED_STATUSES,
     Assessment,
     CQORegistration,
-    CQOStatus,
     Enterprise,
     QuestionnaireVersion,
     SectionScore,
     User,
+)
+from cqo_portal.query import (
+    Keyset,
+    Page,
+    SubmissionFilter,
+    keyset_page,
+    ordered_submissions,
+    submission_page,
+    submissions_select,
 )
 from cqo_portal.reference import cities, industries
 from cqo_portal.statistics import figures as jurisdiction_figures
@@ -38,8 +48,6 @@ from cqo_portal.statistics import figures as jurisdiction_figures
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 MAX_ID = 2**31 - 1
-# Drafts are the enterprise's own business: the API shows filed registrations only.
-CQO_VISIBLE = (CQOStatus.SUBMITTED, CQOStatus.APPROVED, CQOStatus.RETURNED, CQOStatus.SUPERSEDED)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME_PATTERN = re.compile(
@@ -145,14 +153,10 @@ class PageParams:
         return cls(limit=DEFAULT_LIMIT if limit is None else limit, after_id=_cursor(args))
 
 
-@dataclass
-class Page:
-    items: list[dict[str, Any]]
-    next: str | None
-    limit: int
-
-    def to_data(self) -> dict[str, Any]:
-        return {"items": self.items, "next": self.next, "limit": self.limit}
+def page_data(page: Page[dict[str, Any]]) -> dict[str, Any]:
+    """A page as the API answers it: the items, the cursor of the next page (null at the end)."""
+    nxt = None if page.next_after is None else encode_cursor(page.next_after)
+    return {"items": page.items, "next": nxt, "limit": page.limit}
 
 
 # --- shaping -------------------------------------------------------------------------------------
@@ -173,13 +177,9 @@ def _enum_value(value: Any) -> str:
     return getattr(value, "value", value)
 
 
-def _paginate(stmt: Select, id_column: Any, params: PageParams, shape) -> Page:
-    if params.after_id is not None:
-        stmt = stmt.where(id_column > params.after_id)
-    rows = db.session.execute(stmt.order_by(id_column).limit(params.limit + 1)).all()
-    items = [shape(r) for r in rows[: params.limit]]
-    nxt = encode_cursor(rows[params.limit - 1].id) if len(rows) > params.limit else None
-    return Page(items=items, next=nxt, limit=params.limit)
+def _by_id(stmt: Select, id_column: Any, params: PageParams, shape) -> Page[dict[str, Any]]:
+    """A page of `stmt` in id order, each row shaped."""
+    return keyset_page(stmt, Keyset(id_column), params.limit, params.after_id).map(shape)
 
 
 # --- enterprises ---------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def _enterprise_data(r: Any) -> dict[str, Any]:
     }
 
 
-def list_enterprises(user: User, args: MultiDict) -> Page:
+def list_enterprises(user: User, args: MultiDict) -> Page[dict[str, Any]]:
     params = PageParams.from_args(args)
     city = _choice(args, "city", tuple(cities()))
     industry = _choice(args, "industry", tuple(industries()))
@@ -226,28 +226,23 @@ def list_enterprises(user: User, args: MultiDict) -> Page:
         stmt = stmt.where(Enterprise.city_code == city)
     if industry:
         stmt = stmt.where(Enterprise.industry_section == industry)
-    return _paginate(stmt, Enterprise.id, params, _enterprise_data)
+    return _by_id(stmt, Enterprise.id, params, _enterprise_data)
 
 
-def get_enterprise(enterprise_id: int) -> dict[str, Any] | None:
-    """The enterprise with its current CQO and submissions; None when absent (authz 404s)."""
+def get_enterprise(user: User, enterprise_id: int) -> dict[str, Any] | None:
+    """The enterprise with its current CQO (`cqo_portal.cqo.services.current_cqo`) and its
+    submissions; None when absent (authz 404s)."""
     ent = db.session.get(Enterprise, enterprise_id)
     if ent is None:
         return None
     authz.require("enterprise.view", ent)
     data = _enterprise_data(ent)
+    current_id = current_cqo_select(ent.id).with_only_columns(CQORegistration.id)
     current = db.session.execute(
-        _cqo_select()
-        .where(
-            CQORegistration.enterprise_id == ent.id, CQORegistration.status == CQOStatus.APPROVED
-        )
-        .order_by(CQORegistration.id.desc())
-        .limit(1)
+        _cqo_select().where(CQORegistration.id == current_id.scalar_subquery())
     ).first()
     data["current_cqo"] = _cqo_data(current) if current else None
-    rows = db.session.execute(
-        _submission_select().where(Assessment.enterprise_id == ent.id).order_by(Assessment.id)
-    ).all()
+    rows = db.session.execute(_submissions(user, SubmissionFilter(enterprise_id=ent.id, sort="id")))
     data["submissions"] = [_submission_data(r) for r in rows]
     return data
 
@@ -276,7 +271,7 @@ def _cqo_select() -> Select:
             CQORegistration.effective_to,
         )
         .join(Enterprise, CQORegistration.enterprise_id == Enterprise.id)
-        .where(CQORegistration.status.in_(CQO_VISIBLE))
+        .where(CQORegistration.status.in_(FILED))
     )
 
 
@@ -301,45 +296,44 @@ def _cqo_data(r: Any) -> dict[str, Any]:
     }
 
 
-def list_cqos(user: User, args: MultiDict) -> Page:
+def list_cqos(user: User, args: MultiDict) -> Page[dict[str, Any]]:
     params = PageParams.from_args(args)
-    status = _choice(args, "status", tuple(s.value for s in CQO_VISIBLE))
+    status = _choice(args, "status", tuple(s.value for s in FILED))
     city = _choice(args, "city", tuple(cities()))
     stmt = scope_to_jurisdiction(_cqo_select(), user)
     if status:
         stmt = stmt.where(CQORegistration.status == status)
     if city:
         stmt = stmt.where(Enterprise.city_code == city)
-    return _paginate(stmt, CQORegistration.id, params, _cqo_data)
+    return _by_id(stmt, CQORegistration.id, params, _cqo_data)
 
 
 # --- submissions ---------------------------------------------------------------------------------
 
 
-def _submission_select() -> Select:
-    return (
-        select(
-            Assessment.id,
-            Assessment.enterprise_id,
-            Enterprise.name.label("enterprise_name"),
-            Enterprise.uscc,
-            Enterprise.city_code,
-            Enterprise.industry_section,
-            Assessment.questionnaire_key,
-            QuestionnaireVersion.version.label("questionnaire_version"),
-            Assessment.cycle_year,
-            Assessment.status,
-            Assessment.submitted_at,
-            Assessment.reviewed_at,
-            Assessment.total_points,
-            Assessment.max_points,
-            Assessment.percent,
-            Assessment.level_code,
-        )
-        .join(Enterprise, Assessment.enterprise_id == Enterprise.id)
-        .join(QuestionnaireVersion, Assessment.questionnaire_version_id == QuestionnaireVersion.id)
-        .where(Assessment.status.in_(SUBMITTED_STATUSES))
-    )
+def _submissions(user: User, flt: SubmissionFilter) -> Select:
+    """The API's columns of the submissions matching `flt`, in the filter's order."""
+    return ordered_submissions(
+        user,
+        flt,
+        Assessment.id,
+        Assessment.enterprise_id,
+        Enterprise.name.label("enterprise_name"),
+        Enterprise.uscc,
+        Enterprise.city_code,
+        Enterprise.industry_section,
+        Assessment.questionnaire_key,
+        QuestionnaireVersion.version.label("questionnaire_version"),
+        Assessment.cycle_year,
+        Assessment.status,
+        Assessment.submitted_at,
+        Assessment.reviewed_at,
+        Assessment.total_points,
+        Assessment.max_points,
+        Assessment.percent,
+        Assessment.level_code,
+        with_enterprise=True,
+    ).join(Assessment.questionnaire)
 
 
 def _submission_data(r: Any) -> dict[str, Any]:
@@ -363,62 +357,52 @@ def _submission_data(r: Any) -> dict[str, Any]:
     }
 
 
-def list_submissions(user: User, args: MultiDict) -> Page:
-    """A page of submissions in two steps: the page's ids from a narrow query that filters and
-    sorts on indexed columns only, then the full rows of those ids (so a filter that matches
-    thousands of rows never reads their wide stored results)."""
-    params = PageParams.from_args(args)
-    city = _choice(args, "city", tuple(cities()))
-    industry = _choice(args, "industry", tuple(industries()))
-    questionnaire = _key(args, "questionnaire")
-    status = _choice(args, "status", tuple(s.value for s in SUBMITTED_STATUSES))
-    min_score, max_score = _score(args, "min_score"), _score(args, "max_score")
-    after, before = _moment(args, "submitted_after"), _moment(args, "submitted_before")
-    # The enterprise's city and industry as copied onto its assessments: no join, and the
-    # (city, submitted_at, id) index serves a city's list in order.
-    stmt = scope_to_jurisdiction(
-        select(Assessment.id).where(Assessment.status.in_(SUBMITTED_STATUSES)),
-        user,
-        Assessment.city_code,
+def submission_filter(args: MultiDict) -> SubmissionFilter:
+    """The submission list's query parameters as a filter (in id order); a malformed one raises
+    ApiQueryError naming it."""
+    return SubmissionFilter(
+        city=_choice(args, "city", tuple(cities())) or "",
+        industry=_choice(args, "industry", tuple(industries())) or "",
+        questionnaire=_key(args, "questionnaire") or "",
+        status=_choice(args, "status", tuple(s.value for s in SUBMITTED_STATUSES)) or "",
+        score_min=_score(args, "min_score"),
+        score_max=_score(args, "max_score"),
+        submitted_from=_moment(args, "submitted_after"),
+        submitted_before=_moment(args, "submitted_before"),
+        sort="id",
     )
-    if city:
-        stmt = stmt.where(Assessment.city_code == city)
-    if industry:
-        stmt = stmt.where(Assessment.industry_section == industry)
-    if questionnaire:
-        stmt = stmt.where(Assessment.questionnaire_key == questionnaire)
-    if status:
-        stmt = stmt.where(Assessment.status == status)
-    if min_score is not None:
-        stmt = stmt.where(Assessment.percent >= min_score)
-    if max_score is not None:
-        stmt = stmt.where(Assessment.percent <= max_score)
-    if after is not None:
-        stmt = stmt.where(Assessment.submitted_at >= after)
-    if before is not None:
-        stmt = stmt.where(Assessment.submitted_at < before)
-    if params.after_id is not None:
-        stmt = stmt.where(Assessment.id > params.after_id)
-    ids = list(db.session.scalars(stmt.order_by(Assessment.id).limit(params.limit + 1)))
-    page_ids = ids[: params.limit]
+
+
+def list_submissions(user: User, args: MultiDict) -> Page[dict[str, Any]]:
+    """A page of submissions in two steps: the page's ids from the narrow query (no join; it
+    filters and sorts on the assessments' indexed columns only), then the full rows of those
+    ids, so a filter that matches thousands of rows never reads their wide columns."""
+    params = PageParams.from_args(args)
+    flt = submission_filter(args)
+    ids = submission_page(
+        user,
+        flt,
+        submissions_select(user, flt, Assessment.id),
+        params.limit,
+        params.after_id,
+        scalars=True,
+        row_id=int,
+    )
     rows = (
-        db.session.execute(
-            _submission_select().where(Assessment.id.in_(page_ids)).order_by(Assessment.id)
-        ).all()
-        if page_ids
+        db.session.execute(_submissions(user, SubmissionFilter(ids=tuple(ids.items), sort="id")))
+        if ids.items
         else []
     )
-    nxt = encode_cursor(page_ids[-1]) if len(ids) > params.limit else None
-    return Page(items=[_submission_data(r) for r in rows], next=nxt, limit=params.limit)
+    return Page([_submission_data(r) for r in rows], ids.limit, ids.next_after, ids.restarted)
 
 
-def get_submission(assessment_id: int) -> dict[str, Any] | None:
+def get_submission(user: User, assessment_id: int) -> dict[str, Any] | None:
     """One submitted assessment with its per-section scores; None when absent or a draft."""
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None or assessment.status not in SUBMITTED_STATUSES:
         return None
     authz.require("assessment.view", assessment)
-    row = db.session.execute(_submission_select().where(Assessment.id == assessment.id)).one()
+    row = db.session.execute(_submissions(user, SubmissionFilter(ids=(assessment.id,)))).one()
     data = _submission_data(row)
     data["review_comment"] = assessment.review_comment
     q = questionnaire_of(assessment.questionnaire)

@@ -1,4 +1,4 @@
-"""The officer's side of CQO registration: draft, submit, resubmit, history, the letter."""
+"""The officer's side of CQO registration: draft, submit, resubmit, the filings, the letter."""
 
 from __future__ import annotations
 
@@ -73,8 +73,8 @@ def index():
         ent=ent,
         current=services.current_cqo(ent),
         in_progress=services.open_registration(ent),
-        history=services.cqo_history(ent),
-        filings=list(reversed(ent.cqo_registrations)),
+        holders=services.cqo_filings(ent, services.HELD),
+        filings=services.cqo_filings(ent, None),
     )
 
 

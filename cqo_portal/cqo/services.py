@@ -8,25 +8,30 @@ previous one (its `effective_to` is set), which keeps the history of who held th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import MultiDict
 
 from cqo_portal import audit, rollups, uploads
-from cqo_portal.authz import visible_city_codes
+from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.cqo import forms
 from cqo_portal.extensions import db
 from cqo_portal.models import AuditEvent, CQORegistration, CQOStatus, Enterprise, User
 from cqo_portal.models.base import utcnow
+from cqo_portal.query import Keyset, Page, enterprise_search, keyset_page, like_pattern, url_id
 
 EDITABLE = frozenset({CQOStatus.DRAFT, CQOStatus.RETURNED})
 OPEN = frozenset({CQOStatus.DRAFT, CQOStatus.SUBMITTED, CQOStatus.RETURNED})
+# Filed with the bureau: every status but a draft's (drafts are the enterprise's own business).
 FILED = (CQOStatus.SUBMITTED, CQOStatus.APPROVED, CQOStatus.RETURNED, CQOStatus.SUPERSEDED)
+# The registrations whose CQO holds or has held the post.
+HELD = (CQOStatus.APPROVED, CQOStatus.SUPERSEDED)
 LETTER_CATEGORY = "cqo-letters"
 FIELDS = (
     "name",
@@ -89,29 +94,49 @@ def open_registration(ent: Enterprise) -> CQORegistration | None:
     )
 
 
-def current_cqo(ent: Enterprise) -> CQORegistration | None:
-    return db.session.scalar(
+def _current_cqo_conditions(enterprise_id: Any) -> tuple[ColumnElement[bool], ...]:
+    return (
+        CQORegistration.enterprise_id == enterprise_id,
+        CQORegistration.status == CQOStatus.APPROVED,
+    )
+
+
+def current_cqo_select(enterprise_id: Any) -> Select:
+    """The enterprise's current CQO: its approved registration, the one in force (approving
+    another supersedes it). `enterprise_id` is a value, or `Enterprise.id` for a subquery
+    correlated with a statement on enterprises."""
+    return (
         select(CQORegistration)
-        .where(
-            CQORegistration.enterprise_id == ent.id,
-            CQORegistration.status == CQOStatus.APPROVED,
-        )
-        .order_by(CQORegistration.effective_from.desc())
+        .where(*_current_cqo_conditions(enterprise_id))
+        .order_by(CQORegistration.effective_from.desc(), CQORegistration.id.desc())
         .limit(1)
     )
 
 
-def cqo_history(ent: Enterprise) -> list[CQORegistration]:
-    """Everyone who has held the post: approved and superseded registrations, newest first."""
+def current_cqo(ent: Enterprise) -> CQORegistration | None:
+    """The enterprise's current CQO (`current_cqo_select`), or None."""
+    return db.session.scalar(current_cqo_select(ent.id))
+
+
+def has_current_cqo() -> ColumnElement[bool]:
+    """SQL condition on a statement over enterprises: the enterprise has a current CQO."""
+    return exists().where(*_current_cqo_conditions(Enterprise.id))
+
+
+def cqo_filings(
+    ent: Enterprise, statuses: Collection[CQOStatus] | None = FILED
+) -> list[CQORegistration]:
+    """The enterprise's CQO registrations in `statuses` (by default FILED: all but drafts; None:
+    every one), newest first, with the regulator who decided each. `cqo_filings(ent, HELD)` is
+    everyone who has held the post."""
+    stmt = select(CQORegistration).where(CQORegistration.enterprise_id == ent.id)
+    if statuses is not None:
+        stmt = stmt.where(CQORegistration.status.in_(tuple(statuses)))
     return list(
         db.session.scalars(
-            select(CQORegistration)
-            .where(
-                CQORegistration.enterprise_id == ent.id,
-                CQORegistration.status.in_((CQOStatus.APPROVED, CQOStatus.SUPERSEDED)),
+            stmt.options(selectinload(CQORegistration.decided_by)).order_by(
+                CQORegistration.id.desc()
             )
-            .options(selectinload(CQORegistration.decided_by))
-            .order_by(CQORegistration.effective_from.desc(), CQORegistration.id.desc())
         )
     )
 
@@ -322,12 +347,11 @@ class RegistrationFilter:
     @classmethod
     def from_args(cls, args: MultiDict) -> RegistrationFilter:
         status = args.get("status", CQOStatus.SUBMITTED.value)
-        after = args.get("after", "")
         return cls(
             status=status if status in {s.value for s in FILED} or status == "all" else "",
             city=args.get("city", "")[:6],
             q=args.get("q", "").strip()[:100],
-            after=int(after) if after.isdigit() else None,
+            after=url_id(args.get("after", "")),
         )
 
     def args(self, **changes: Any) -> dict[str, Any]:
@@ -336,40 +360,26 @@ class RegistrationFilter:
         return {k: v for k, v in data.items() if v not in ("", None)}
 
 
-@dataclass
-class RegistrationPage:
-    items: list[CQORegistration] = field(default_factory=list)
-    next_after: int | None = None
-
-
-def list_registrations(user: User, flt: RegistrationFilter) -> RegistrationPage:
-    """Filed registrations (never drafts) of enterprises in the user's jurisdiction, newest first."""
+def list_registrations(user: User, flt: RegistrationFilter) -> Page[CQORegistration]:
+    """Filed registrations (never drafts) of enterprises in the user's jurisdiction, newest first;
+    the search finds the enterprise (name, credit code) or the CQO's name."""
     stmt = (
         select(CQORegistration)
         .join(CQORegistration.enterprise)
         .options(contains_eager(CQORegistration.enterprise))
         .where(CQORegistration.status.in_(FILED))
     )
-    cities = visible_city_codes(user)
-    if cities is not None:
-        stmt = stmt.where(Enterprise.city_code.in_(cities))
+    stmt = scope_to_jurisdiction(stmt, user)
     if flt.status and flt.status != "all":
         stmt = stmt.where(CQORegistration.status == CQOStatus(flt.status))
     if flt.city:
         stmt = stmt.where(Enterprise.city_code == flt.city)
     if flt.q:
-        like = f"%{flt.q}%"
         stmt = stmt.where(
             or_(
-                Enterprise.name.ilike(like),
-                CQORegistration.name.ilike(like),
-                Enterprise.uscc == flt.q.replace(" ", "").upper(),
+                enterprise_search(flt.q),
+                CQORegistration.name.ilike(like_pattern(flt.q), escape="\\"),
             )
         )
-    if flt.after:
-        stmt = stmt.where(CQORegistration.id < flt.after)
-    rows = list(db.session.scalars(stmt.order_by(CQORegistration.id.desc()).limit(PAGE_SIZE + 1)))
-    page = RegistrationPage(items=rows[:PAGE_SIZE])
-    if len(rows) > PAGE_SIZE:
-        page.next_after = rows[PAGE_SIZE - 1].id
-    return page
+    keyset = Keyset(CQORegistration.id, descending=True)
+    return keyset_page(stmt, keyset, PAGE_SIZE, flt.after, scalars=True)

@@ -46,7 +46,7 @@ def _render(reg: CQORegistration, form: DecisionForm, status: int = 200):
             form=form,
             can_decide=reg.status == CQOStatus.SUBMITTED
             and authz.can(current_user, "cqo.decide", reg),
-            history=services.cqo_history(reg.enterprise),
+            holders=services.cqo_filings(reg.enterprise, services.HELD),
             timeline=services.timeline(reg),
         ),
         status,

@@ -1,7 +1,10 @@
 """Exports of the filtered submissions: CSV and XLSX (one row per submission, a column per section
-score) and a ZIP of their PDF reports. All run in constant memory: rows stream from one query with
-`yield_per`, the XLSX is a write-only workbook spooled to a temporary file, and the ZIP is written
-PDF by PDF into a spooled temporary file (spilling to disk past a few MB) and streamed back.
+score) and a ZIP of their PDF reports. They hold exactly what the list shows: the same
+`cqo_portal.query` statement for the same `SubmissionFilter`, in the list's order.
+
+All run in constant memory: rows stream from one query with `yield_per`, the XLSX is a
+write-only workbook spooled to a temporary file, and the ZIP is written PDF by PDF into a spooled
+temporary file (spilling to disk past a few MB) and streamed back.
 """
 
 from __future__ import annotations
@@ -22,17 +25,10 @@ from sqlalchemy import select
 
 from cqo_portal.assessments.services import questionnaire_of
 from cqo_portal.extensions import db
-from cqo_portal.models import (
-    SUBMITTED_STATUSES,
-    Assessment,
-    Enterprise,
-    QuestionnaireVersion,
-    SectionScore,
-    User,
-)
+from cqo_portal.models import Assessment, Enterprise, QuestionnaireVersion, SectionScore, User
+from cqo_portal.query import SubmissionFilter, ordered_submissions
 from cqo_portal.reference import industry_label, region_label
 from cqo_portal.regulator import services
-from cqo_portal.regulator.services import SubmissionFilter
 
 BATCH = 1000
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -114,7 +110,9 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
     statuses = {"submitted": _("Submitted"), "accepted": _("Accepted"), "returned": _("Returned")}
     sizes = {"large": _("Large"), "medium": _("Medium"), "small": _("Small"), "micro": _("Micro")}
     stmt = (
-        select(
+        ordered_submissions(
+            user,
+            flt,
             Assessment.id,
             Enterprise.name,
             Enterprise.uscc,
@@ -134,15 +132,10 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
             Assessment.review_comment,
             SectionScore.section_id,
             SectionScore.percent,
+            with_enterprise=True,
         )
-        .select_from(Assessment)
-        .join(Assessment.enterprise)
         .join(Assessment.questionnaire)
         .outerjoin(SectionScore, SectionScore.assessment_id == Assessment.id)
-        .where(Assessment.status.in_(SUBMITTED_STATUSES))
-    )
-    stmt = services.ordered(
-        services._apply_filter(services.scoped_submissions(stmt, user), flt), flt
     )
     result = db.session.execute(stmt.execution_options(yield_per=BATCH))
     for _id, group in groupby(result, key=lambda r: r[0]):

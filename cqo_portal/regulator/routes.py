@@ -25,8 +25,10 @@ from wtforms.validators import Length
 from cqo_portal import authz
 from cqo_portal.assessments import review
 from cqo_portal.assessments.presenters import result_view
+from cqo_portal.cqo import services as cqo_services
 from cqo_portal.models import Assessment
 from cqo_portal.models.base import utcnow
+from cqo_portal.query import url_id
 from cqo_portal.regulator import bp, exports, services
 from cqo_portal.web import commit, get_or_404, page_lang
 
@@ -57,8 +59,8 @@ def _reportpage_lang() -> str:
     return lang if lang in ("zh", "en") else page_lang()
 
 
-def _filter() -> services.SubmissionFilter:
-    return services.SubmissionFilter.from_args(request.args, current_user)
+def _search() -> services.SubmissionSearch:
+    return services.SubmissionSearch.from_args(request.args, current_user)
 
 
 def _stamp() -> str:
@@ -69,17 +71,17 @@ def _stamp() -> str:
 @login_required
 @authz.role_required("regulator.workspace")
 def submissions():
-    flt = _filter()
-    page = services.list_submissions(current_user, flt)
+    search = _search()
+    page = services.list_submissions(current_user, search)
     if page.restarted:
-        flt.notes.append(_("That page is no longer available; showing the first page."))
+        search.notes.append(_("That page is no longer available; showing the first page."))
     return render_template(
         "regulator/submissions.html",
         page=page,
-        flt=flt,
+        search=search,
+        flt=search.filter,
         questionnaires=services.questionnaire_choices(),
         levels=services.level_choices(),
-        sorts=services.SUBMISSION_SORTS,
         zip_max=ZIP_MAX_REPORTS,
         form=FlaskForm(),
     )
@@ -102,8 +104,8 @@ def _render_submission(assessment: Assessment, form: ReviewForm, status: int = 2
         "regulator/submission.html",
         assessment=assessment,
         v=view,
-        history=services.enterprise_history(assessment.enterprise),
-        cqos=services.cqo_history(assessment.enterprise),
+        enterprise_submissions=services.enterprise_submissions(current_user, assessment.enterprise),
+        cqo_filings=cqo_services.cqo_filings(assessment.enterprise),
         reviewer=services.reviewer_name(assessment),
         can_review=review.can_be_reviewed(assessment)
         and authz.can(current_user, "assessment.review", assessment),
@@ -138,7 +140,7 @@ def review_submission(assessment_id: str):
 @login_required
 @authz.role_required("regulator.workspace")
 def submissions_csv():
-    flt, lang = _filter(), page_lang()
+    flt, lang = _search().filter, page_lang()
     body = stream_with_context(exports.csv_chunks(current_user, flt, lang))
     return Response(
         body,
@@ -153,7 +155,7 @@ def submissions_csv():
 @login_required
 @authz.role_required("regulator.workspace")
 def submissions_xlsx():
-    out = exports.xlsx_file(current_user, _filter(), page_lang())
+    out = exports.xlsx_file(current_user, _search().filter, page_lang())
     return send_file(
         out, mimetype=XLSX_MIME, as_attachment=True, download_name=f"submissions-{_stamp()}.xlsx"
     )
@@ -164,19 +166,19 @@ def submissions_xlsx():
 @authz.role_required("regulator.workspace")
 def submissions_zip():
     """GET: the reports of every submission matching the filter; POST: of the ticked ones."""
-    flt = _filter()
+    search = _search()
     ids: list[int] | None = None
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             abort(400)
-        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 19]
+        ids = [i for i in map(url_id, request.form.getlist("ids")) if i is not None]
         if not ids:
             flash(_("Tick the submissions whose reports you want first."), "warning")
-            return redirect(url_for(".submissions", **flt.args()))
-    chosen = services.selected_ids(current_user, flt, ids, ZIP_MAX_REPORTS + 1)
+            return redirect(url_for(".submissions", **search.args()))
+    chosen = services.selected_ids(current_user, search.filter, ids, ZIP_MAX_REPORTS + 1)
     if not chosen:
         flash(_("No submissions match these filters."), "warning")
-        return redirect(url_for(".submissions", **flt.args()))
+        return redirect(url_for(".submissions", **search.args()))
     if len(chosen) > ZIP_MAX_REPORTS:
         flash(
             _(
@@ -185,7 +187,7 @@ def submissions_zip():
             ),
             "warning",
         )
-        return redirect(url_for(".submissions", **flt.args()))
+        return redirect(url_for(".submissions", **search.args()))
     lang = _reportpage_lang()
     missing = services.reports_to_render(chosen, lang)
     if missing > ZIP_MAX_RENDERS:
@@ -198,7 +200,7 @@ def submissions_zip():
             ),
             "warning",
         )
-        return redirect(url_for(".submissions", **flt.args()))
+        return redirect(url_for(".submissions", **search.args()))
     out = exports.reports_zip(chosen, lang)
     commit()  # keep the reports rendered for the ZIP
     current_app.logger.info("reports zip: %d reports for user %s", len(chosen), current_user.id)

@@ -162,8 +162,8 @@ def test_export_streams_rows_in_constant_memory(app, actors, subs, db_session, m
 
     from flask_login import login_user
 
+    from cqo_portal.query import SubmissionFilter
     from cqo_portal.regulator import exports
-    from cqo_portal.regulator.services import SubmissionFilter
 
     monkeypatch.setattr(exports, "BATCH", 40)
     regulator = actors.regulator()

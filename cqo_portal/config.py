@@ -69,7 +69,17 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         or os.environ.get("CQO_REDIS_URL")
         or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": os.environ.get("CQO_LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Sign-in throttling. Failed sign-ins are counted per account (the normalised e-mail,
+        # whichever address they come from) and per account + address; successful ones never
+        # count. Every attempt counts towards the per-address ceiling, set far above what one
+        # office behind a shared NAT address produces.
+        "LOGIN_RATE_LIMIT": os.environ.get("CQO_LOGIN_RATE_LIMIT", "300 per 5 minutes"),
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": os.environ.get(
+            "CQO_LOGIN_ACCOUNT_FAILURE_LIMIT", "10 per 15 minutes"
+        ),
+        "LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT": os.environ.get(
+            "CQO_LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT", "5 per 5 minutes"
+        ),
         "WTF_CSRF_TIME_LIMIT": None,
         "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
         "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),

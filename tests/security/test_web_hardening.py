@@ -1,5 +1,5 @@
-"""Web hardening: headers and CSP, cookies, session renewal, CSRF, login rate limits,
-password rules, and user text always escaped."""
+"""Web hardening: headers and CSP, cookies, session renewal, CSRF, password rules, and user text
+always escaped. Sign-in throttling has its own module, test_login_throttling."""
 
 from __future__ import annotations
 
@@ -233,51 +233,6 @@ def test_a_post_with_the_csrf_token_goes_through(make_app):
     assert token
     resp = client.post("/lang/en", data={"csrf_token": token.group(1), "next": "/"})
     assert resp.status_code == 302
-
-
-# --- login rate limits ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited(make_app):
-    return make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
-
-
-def _bad_login(client, email: str, addr: str):
-    return client.post(
-        "/login",
-        data={"email": email, "password": "wrong-password-1"},
-        environ_base={"REMOTE_ADDR": addr},
-        headers={"Accept-Language": "en"},
-    )
-
-
-def test_login_is_rate_limited_per_address_with_a_clear_message(limited):
-    client = limited.test_client()
-    for i in range(3):
-        assert _bad_login(client, f"user{i}@example.cn", "10.9.8.7").status_code == 200
-    resp = _bad_login(client, "user9@example.cn", "10.9.8.7")
-    assert resp.status_code == 429
-    page = resp.get_data(as_text=True)
-    assert "Too many attempts" in page and "Wait a few minutes" in page
-    assert resp.headers["Content-Security-Policy"] == CSP
-    # Another address is not affected.
-    assert _bad_login(client, "user9@example.cn", "10.9.8.8").status_code == 200
-
-
-def test_login_is_rate_limited_per_account_across_addresses(limited):
-    client = limited.test_client()
-    for i in range(3):
-        resp = _bad_login(client, "Target@Example.cn", f"10.0.0.{i + 1}")
-        assert resp.status_code == 200
-    # Same account (case and spaces do not matter), a fresh address: still refused.
-    resp = _bad_login(client, "  target@example.cn ", "10.0.0.99")
-    assert resp.status_code == 429
-
-
-def test_the_main_test_app_is_not_limited_after_a_limited_app_existed(limited, client):
-    for _ in range(5):
-        assert _bad_login(client, "x@example.cn", "10.1.1.1").status_code == 200
 
 
 # --- passwords ------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ class Assessment(db.Model):
         Index(
             "ix_assessments_city_enterprise",
             *("city_code", "enterprise_id", "status", "questionnaire_key", "cycle_year"),
-            *("industry_section", "percent"),
+            *("industry_section", "percent", "id"),
         ),
         # The data API pages through a city's submissions by id; its filters are all in the
         # index, so the page's ids are found without reading a row.

@@ -46,7 +46,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('city_code', 'block', name=op.f('pk_enterprise_slices'))
     )
     with op.batch_alter_table('assessments', schema=None) as batch_op:
-        batch_op.create_index('ix_assessments_city_enterprise', ['city_code', 'enterprise_id', 'status', 'questionnaire_key', 'cycle_year', 'industry_section', 'percent'], unique=False)
+        batch_op.create_index('ix_assessments_city_enterprise', ['city_code', 'enterprise_id', 'status', 'questionnaire_key', 'cycle_year', 'industry_section', 'percent', 'id'], unique=False)
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.create_index('ix_enterprises_city_id', ['city_code', 'id'], unique=False)
 

@@ -56,6 +56,7 @@ STATUS, BAND, INDUSTRY, SECTION = "status", "band", "industry", "section"
 BAND_WIDTH = 10
 TOP_BAND = 100 // BAND_WIDTH - 1  # 100% joins the top band
 NO_SCORE_BAND = -1
+ROUNDING = 1e-7  # float sums of percents added up in different orders differ by less
 
 Totals = dict[Any, list[float]]  # key -> [n, scored, total] or [enterprises, with_cqo, waiting]
 SUBMISSION_KEYS = ["kind", "city_code", "questionnaire_key", "cycle_year", "dim"]
@@ -257,13 +258,14 @@ def _stored_slice(conn: Connection, city: str, block: int) -> tuple[Totals, list
 
 
 def _difference(before: Totals, after: Totals) -> Totals:
+    """What changed per key; a sum of percents that differs only by rounding (added up in
+    another order) is no change."""
     diff: Totals = {}
     for key in before.keys() | after.keys():
         old = before.get(key)
         new = after.get(key)
-        width = len(old or new or [])
-        d = [(new[i] if new else 0) - (old[i] if old else 0) for i in range(width)]
-        if any(d):
+        d = [(new[i] if new else 0) - (old[i] if old else 0) for i in range(3)]
+        if d[0] or d[1] or abs(d[2]) > ROUNDING or new is None or old is None:
             diff[key] = d
     return diff
 

@@ -139,7 +139,8 @@ def db_session(app):
     if problems:
         pytest.fail(
             "the statistics tables are out of step with the data this test wrote "
-            "(a write path does not call cqo_portal.rollups.refresh for what it changed):\n  " + "\n  ".join(problems[:10])
+            "(a write path does not call cqo_portal.rollups.refresh for what it changed):\n  "
+            + "\n  ".join(problems[:10])
         )
 
 

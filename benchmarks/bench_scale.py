@@ -56,9 +56,9 @@ def _label(size: int) -> str:
     return f"{size // 1000}k" if size >= 1000 else str(size)
 
 
-def database_url(backend: str, size: int, pg_base: str) -> str:
+def database_url(backend: str, size: int, pg_base: str, sqlite_base: str = "/tmp/cqo-bench") -> str:
     if backend == "sqlite":
-        return f"sqlite:////tmp/cqo-bench-{_label(size)}.sqlite3"
+        return f"sqlite:///{sqlite_base}-{_label(size)}.sqlite3"
     return f"{pg_base.rstrip('/')}_{_label(size)}"
 
 
@@ -241,6 +241,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=3, help="timing rounds per size (median)")
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/cqo_bench")
+    ap.add_argument(
+        "--sqlite-base", default="/tmp/cqo-bench", help="SQLite files: BASE-<size>.sqlite3"
+    )
     ap.add_argument("--reuse", action="store_true", help="keep a database that is already seeded")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--seed-only", action="store_true", help="seed (or keep) the databases only")
@@ -273,7 +276,7 @@ def main() -> None:
         urls: dict[int, str] = {}
         infos: dict[int, dict] = {}
         for size in sizes:
-            url = urls[size] = database_url(backend, size, args.pg_url)
+            url = urls[size] = database_url(backend, size, args.pg_url, args.sqlite_base)
             present = submission_count(backend, url) if args.reuse else None
             print(f"== {backend} {_label(size)}: {url}", flush=True)
             info = infos[size] = {}

@@ -100,13 +100,8 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
 
-    from cqo_portal import (
-        models,  # noqa: F401  (register the mappers)
-        rollups,
-    )
+    from cqo_portal import models  # noqa: F401  (register the mappers)
     from cqo_portal.models import User
-
-    rollups.install()  # the statistics tables follow every flush
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:

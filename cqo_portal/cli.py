@@ -116,11 +116,13 @@ def import_questionnaire_cmd(path: Path, publish: bool) -> None:
 @click.option("--dry-run", is_flag=True)
 def recompute_scores_cmd(dry_run: bool) -> None:
     """Re-score every submitted assessment after a scoring rule change; logs what changed."""
+    from cqo_portal import rollups
     from cqo_portal.assessments import services
     from cqo_portal.core.scoring import score_assessment
     from cqo_portal.models import Assessment
 
     changed = total = 0
+    places: set[tuple[str, int]] = set()
     for a in db.session.scalars(select(Assessment).where(Assessment.result.is_not(None))):
         total += 1
         q = services.questionnaire_of(a.questionnaire)
@@ -133,6 +135,8 @@ def recompute_scores_cmd(dry_run: bool) -> None:
             )
             if not dry_run:
                 services.store_result(a, result)
+                places.add((a.city_code, a.enterprise_id))
+    rollups.refresh(db.session, places)
     if dry_run:
         db.session.rollback()
     else:
@@ -143,8 +147,9 @@ def recompute_scores_cmd(dry_run: bool) -> None:
 @click.command("rebuild-statistics")
 @click.option("--check", is_flag=True, help="Only report where the kept totals differ.")
 def rebuild_statistics_cmd(check: bool) -> None:
-    """Recompute the dashboard's running totals from the submissions (after a bulk load or a
-    restore of part of the data); --check lists differences and exits 1 if there are any."""
+    """Recompute the dashboard's statistics (every slice and cell) from the submissions, after
+    a bulk load or a restore of part of the data; --check lists differences and exits 1 if
+    there are any."""
     from cqo_portal import rollups
 
     conn = db.session.connection()
@@ -160,8 +165,8 @@ def rebuild_statistics_cmd(check: bool) -> None:
     counts = rollups.rebuild(conn)
     db.session.commit()
     click.echo(
-        f"statistics rebuilt: {counts['submission_cells']} cells, {counts['cities']} cities "
-        f"({len(problems)} had differed)"
+        f"statistics rebuilt: {counts['submission_cells']} cells, {counts['cities']} cities, "
+        f"{counts['slices']} slices ({len(problems)} had differed)"
     )
 
 

@@ -1,25 +1,42 @@
 """Keep the statistics tables (models.statistics) equal to what the submissions say.
 
-Every ORM flush that touches an assessment's scored fields, a section score, an enterprise's city
-or industry, or a CQO registration's status adjusts the running totals in the same transaction:
-before the flush the touched records' current contributions are read from the database, after it
-their new ones, and the difference is added to the totals with one upsert per changed cell. A
-write that bypasses the ORM's unit of work (a Core UPDATE) wraps itself in `tracking(...)`; bulk
-loads (demo seeding) call `rebuild()`. `expected()` recomputes everything with GROUP BY queries,
-which is how `rebuild()` works and how the test suite checks, after every test, that no write path
-was missed.
+Nothing happens behind a write's back: every service that changes what the dashboard counts
+calls `refresh` (or `refresh_enterprises`, or `move_enterprise`) in its own transaction, after its
+changes, naming the enterprises it touched and the cities they are (or were) in. These services
+are: submitting an assessment, a regulator's accept or return, discarding a draft, registering an
+enterprise, an enterprise moving to another city or industry, each step of a CQO filing, and
+re-scoring (`flask recompute-scores`). A bulk Core UPDATE is no exception: it calls `refresh`
+with what it touched. Drafts are counted nowhere, so starting one needs no refresh.
+
+`refresh` recomputes slices, not whole cells. A cell (city, questionnaire, cycle year) is the sum
+of its slices; a slice is what the enterprises of one city with ids in one block of `BLOCK` ids
+contribute. Recomputing a slice reads at most one block of enterprises, their submissions and
+section scores, through indexed GROUP BY queries on the assessments' copies of their
+enterprise's city and industry, so its cost does not grow with the province. The refresh compares
+the recomputed slice with the stored one, stores the new one, and adds the difference to the
+cells: the cells stay the sums of their slices, which come from the rows themselves, never from
+what a write thought it changed.
+
+Concurrency (PostgreSQL): the refresh of a slice first upserts its `enterprise_slices` row, which
+locks it until commit. A second transaction refreshing the same slice waits there, and its
+queries then see the first one's committed rows; different slices of one cell add their
+differences to the cell with additive upserts, which commute. Slices are locked in key order.
+SQLite has one writer at a time.
+
+`expected()` recomputes every cell from scratch by other queries (through the enterprises'
+own city and industry), which is how `flask rebuild-statistics --check` and the test suite, after
+every test, check that no write path forgot its refresh; `rebuild()` recomputes every slice and
+cell (after bulk loads such as the demo seeding).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import case, delete, event, func, insert, literal, or_, select
+from sqlalchemy import and_, case, delete, distinct, func, insert, literal, or_, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, aliased
-from sqlalchemy.orm.attributes import get_history, set_committed_value
+from sqlalchemy.orm import Session
 
 from cqo_portal.models import (
     SUBMITTED_STATUSES,
@@ -27,24 +44,23 @@ from cqo_portal.models import (
     CQORegistration,
     CQOStatus,
     Enterprise,
+    EnterpriseSlice,
     EnterpriseStat,
     SectionScore,
+    SubmissionSlice,
     SubmissionStat,
 )
+from cqo_portal.models.statistics import BLOCK
 
 STATUS, BAND, INDUSTRY, SECTION = "status", "band", "industry", "section"
 BAND_WIDTH = 10
 TOP_BAND = 100 // BAND_WIDTH - 1  # 100% joins the top band
 NO_SCORE_BAND = -1
+ROUNDING = 1e-7  # float sums of percents added up in different orders differ by less
 
-# The attributes whose change moves an assessment, enterprise or registration between cells.
-ASSESSMENT_FIELDS = ("status", "percent", "questionnaire_key", "cycle_year", "enterprise_id")
-ENTERPRISE_FIELDS = ("city_code", "industry_section")
-CQO_FIELDS = ("status", "enterprise_id")
-CHUNK = 500
-
-Cell = tuple[str, str, str, int, str]  # kind, city, questionnaire, year, dimension
-Totals = dict[Any, list[float]]  # cell -> [n, scored, total] or city -> [enterprises, ...]
+Totals = dict[Any, list[float]]  # key -> [n, scored, total] or [enterprises, with_cqo, waiting]
+SUBMISSION_KEYS = ["kind", "city_code", "questionnaire_key", "cycle_year", "dim"]
+SLICE_KEYS = ["city_code", "block", "kind", "questionnaire_key", "cycle_year", "dim"]
 
 
 def band_of(percent: float | None) -> int:
@@ -78,129 +94,249 @@ def _add(acc: Totals, key: Any, *values: float) -> None:
             row[i] += v
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    items = sorted(i for i in ids if i is not None)
-    for k in range(0, len(items), CHUNK):
-        yield items[k : k + CHUNK]
+# --- the one entry point of every write ------------------------------------------------------
 
 
-# --- contributions of given records, read from the database -----------------------------------
-
-
-def _locked(conn: Connection, stmt: Any, lock: Any) -> Any:
-    """On PostgreSQL, lock the rows about to change before reading what they contribute: a
-    concurrent transaction changing the same rows waits, then reads their committed state, so
-    the two differences add up. (SQLite lets one writer at a time.)"""
-    if lock is not None and conn.dialect.name == "postgresql":
-        return stmt.with_for_update(of=lock)
-    return stmt
-
-
-def submission_contributions(
-    conn: Connection, assessment_ids: Iterable[int], lock: bool = False
-) -> Totals:
-    acc: Totals = {}
-    for ids in _chunks(assessment_ids):
-        if lock:
-            conn.execute(
-                _locked(conn, select(Assessment.id).where(Assessment.id.in_(ids)), Assessment)
-            ).all()
-        rows = conn.execute(
-            select(
-                Enterprise.city_code,
-                Enterprise.industry_section,
-                Assessment.questionnaire_key,
-                Assessment.cycle_year,
-                Assessment.status,
-                Assessment.percent,
-            )
-            .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
-            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED_STATUSES))
-        )
-        for city, industry, key, year, status, percent in rows:
-            one = (1, 0 if percent is None else 1, percent or 0.0)
-            _add(acc, (STATUS, city, key, year, _value(status)), *one)
-            _add(acc, (BAND, city, key, year, str(band_of(percent))), *one)
-            _add(acc, (INDUSTRY, city, key, year, industry), *one)
-        sections = conn.execute(
-            select(
-                Enterprise.city_code,
-                Assessment.questionnaire_key,
-                Assessment.cycle_year,
-                SectionScore.section_id,
-                SectionScore.percent,
-            )
-            .join(Assessment, Assessment.id == SectionScore.assessment_id)
-            .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
-            .where(Assessment.id.in_(ids), Assessment.status.in_(SUBMITTED_STATUSES))
-        )
-        for city, key, year, section, percent in sections:
-            _add(acc, (SECTION, city, key, year, section), 1, 1, percent or 0.0)
-    return acc
-
-
-def _cqo_count(status: CQOStatus) -> Any:
-    reg = aliased(CQORegistration)
-    return (
-        select(func.count(reg.id))
-        .where(reg.enterprise_id == Enterprise.id, reg.status == status)
-        .scalar_subquery()
-    )
-
-
-def enterprise_contributions(
-    conn: Connection, enterprise_ids: Iterable[int], lock: bool = False
-) -> Totals:
-    acc: Totals = {}
-    for ids in _chunks(enterprise_ids):
-        if lock:
-            conn.execute(
-                _locked(conn, select(Enterprise.id).where(Enterprise.id.in_(ids)), Enterprise)
-            ).all()
-        rows = conn.execute(
-            select(
-                Enterprise.city_code,
-                _cqo_count(CQOStatus.APPROVED),
-                _cqo_count(CQOStatus.SUBMITTED),
-            ).where(Enterprise.id.in_(ids))
-        )
-        for city, approved, waiting in rows:
-            _add(acc, city, 1, 1 if approved else 0, waiting)
-    return acc
-
-
-# --- applying differences -----------------------------------------------------------------------
-
-
-def _upsert(conn: Connection, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    if not rows:
+def refresh(session: Session, places: Iterable[tuple[str | None, int | None]]) -> None:
+    """Bring the statistics up to date with the rows of these (city code, enterprise id) places,
+    in the session's transaction (its pending changes are flushed first). Name every city an
+    enterprise is in now and, after a move, was in before; repeats cost nothing."""
+    session.flush()
+    slices = sorted({(c, e // BLOCK) for c, e in places if c is not None and e is not None})
+    if not slices:
         return
+    conn = session.connection()
+    cells: Totals = {}
+    cities: Totals = {}
+    for city, block in slices:
+        _lock(conn, city, block)
+        subs, ents = _computed_slice(conn, city, block)
+        old_subs, old_ents = _stored_slice(conn, city, block)
+        sub_diff = _difference(old_subs, subs)
+        _write_slice(conn, city, block, sub_diff, subs, ents)
+        for (kind, key, year, dim), d in sub_diff.items():
+            _add(cells, (kind, city, key, year, dim), *d)
+        ent_diff = [new - old for new, old in zip(ents, old_ents, strict=True)]
+        if any(ent_diff):
+            _add(cities, city, *ent_diff)
+    _add_to_cells(conn, cells, cities)
+
+
+def refresh_enterprises(session: Session, enterprise_ids: Iterable[int]) -> None:
+    """`refresh` for these enterprises in the cities they are in now."""
+    ids = sorted(set(enterprise_ids))
+    if not ids:
+        return
+    session.flush()
+    rows = session.execute(
+        select(Enterprise.city_code, Enterprise.id).where(Enterprise.id.in_(ids))
+    ).all()
+    refresh(session, [(city, eid) for city, eid in rows])
+
+
+def move_enterprise(session: Session, enterprise: Enterprise, old_city: str) -> None:
+    """After an enterprise changed city or industry: its assessments' copies follow, and the
+    statistics of its old and its new city are refreshed."""
+    session.execute(
+        update(Assessment)
+        .where(Assessment.enterprise_id == enterprise.id)
+        .values(city_code=enterprise.city_code, industry_section=enterprise.industry_section)
+    )
+    refresh(session, [(old_city, enterprise.id), (enterprise.city_code, enterprise.id)])
+
+
+# --- one slice ---------------------------------------------------------------------------------
+
+
+def _block_range(col: Any, block: int) -> Any:
+    return and_(col >= block * BLOCK, col < (block + 1) * BLOCK)
+
+
+def _dialect_insert(conn: Connection, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(table)
-    values = [c for c in rows[0] if c not in keys]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys,
-        set_={c: table.c[c] + stmt.excluded[c] for c in values},
+    return dialect_insert(table)
+
+
+def _lock(conn: Connection, city: str, block: int) -> None:
+    """Create the slice's row if it is new and lock it (an upsert locks the row it meets)."""
+    t = EnterpriseSlice.__table__
+    stmt = _dialect_insert(conn, t).values(
+        city_code=city, block=block, enterprises=0, with_cqo=0, cqo_submitted=0
     )
-    conn.execute(stmt, rows)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["city_code", "block"], set_={"enterprises": t.c.enterprises}
+        )
+    )
+
+
+def _computed_slice(conn: Connection, city: str, block: int) -> tuple[Totals, list[int]]:
+    """The slice recomputed from its rows: {(kind, questionnaire, year, dim): [n, scored, total]}
+    and [enterprises, with an approved CQO, CQO registrations waiting]."""
+    a = Assessment
+    where = (
+        a.city_code == city,
+        _block_range(a.enterprise_id, block),
+        a.status.in_(SUBMITTED_STATUSES),
+    )
+    band = band_sql(a.percent)
+    subs: Totals = {}
+    rows = conn.execute(
+        select(
+            a.questionnaire_key,
+            a.cycle_year,
+            a.status,
+            band,
+            a.industry_section,
+            func.count(),
+            func.count(a.percent),
+            func.coalesce(func.sum(a.percent), 0.0),
+        )
+        .where(*where)
+        .group_by(a.questionnaire_key, a.cycle_year, a.status, band, a.industry_section)
+    )
+    for key, year, status, b, industry, n, scored, total in rows:
+        one = (n, scored, float(total))
+        _add(subs, (STATUS, key, year, _value(status)), *one)
+        _add(subs, (BAND, key, year, str(b)), *one)
+        _add(subs, (INDUSTRY, key, year, industry), *one)
+    s = SectionScore
+    rows = conn.execute(
+        select(
+            a.questionnaire_key,
+            a.cycle_year,
+            s.section_id,
+            func.count(),
+            func.coalesce(func.sum(s.percent), 0.0),
+        )
+        .join(s, s.assessment_id == a.id)
+        .where(*where)
+        .group_by(a.questionnaire_key, a.cycle_year, s.section_id)
+    )
+    for key, year, section, n, total in rows:
+        _add(subs, (SECTION, key, year, section), n, n, float(total))
+
+    e, r = Enterprise, CQORegistration
+    enterprises = conn.scalar(
+        select(func.count()).where(e.city_code == city, _block_range(e.id, block))
+    )
+    with_cqo, waiting = conn.execute(
+        select(
+            func.count(distinct(case((r.status == CQOStatus.APPROVED, r.enterprise_id)))),
+            func.count(case((r.status == CQOStatus.SUBMITTED, r.id))),
+        )
+        .join(e, e.id == r.enterprise_id)
+        .where(
+            r.status.in_([CQOStatus.APPROVED, CQOStatus.SUBMITTED]),
+            _block_range(r.enterprise_id, block),
+            e.city_code == city,
+        )
+    ).one()
+    return subs, [int(enterprises or 0), int(with_cqo or 0), int(waiting or 0)]
+
+
+def _stored_slice(conn: Connection, city: str, block: int) -> tuple[Totals, list[int]]:
+    t = SubmissionSlice
+    subs: Totals = {
+        (kind, key, year, dim): [n, scored, total]
+        for kind, key, year, dim, n, scored, total in conn.execute(
+            select(t.kind, t.questionnaire_key, t.cycle_year, t.dim, t.n, t.scored, t.total).where(
+                t.city_code == city, t.block == block
+            )
+        )
+    }
+    e = EnterpriseSlice
+    ents = conn.execute(
+        select(e.enterprises, e.with_cqo, e.cqo_submitted).where(
+            e.city_code == city, e.block == block
+        )
+    ).one()
+    return subs, list(ents)
 
 
 def _difference(before: Totals, after: Totals) -> Totals:
+    """What changed per key; a sum of percents that differs only by rounding (added up in
+    another order) is no change."""
     diff: Totals = {}
     for key in before.keys() | after.keys():
         old = before.get(key)
         new = after.get(key)
-        width = len(old or new or [])
-        d = [(new[i] if new else 0) - (old[i] if old else 0) for i in range(width)]
-        if any(d):
+        d = [(new[i] if new else 0) - (old[i] if old else 0) for i in range(3)]
+        if d[0] or d[1] or abs(d[2]) > ROUNDING or new is None or old is None:
             diff[key] = d
     return diff
 
 
-SUBMISSION_KEYS = ["kind", "city_code", "questionnaire_key", "cycle_year", "dim"]
+def _write_slice(
+    conn: Connection, city: str, block: int, diff: Totals, subs: Totals, ents: list[int]
+) -> None:
+    """Store the recomputed slice: only its changed rows are written."""
+    t = SubmissionSlice.__table__
+    gone = [k for k in sorted(diff) if k not in subs]
+    for kind, key, year, dim in gone:
+        conn.execute(
+            delete(t).where(
+                t.c.city_code == city,
+                t.c.block == block,
+                t.c.kind == kind,
+                t.c.questionnaire_key == key,
+                t.c.cycle_year == year,
+                t.c.dim == dim,
+            )
+        )
+    rows = [_slice_row(city, block, k, subs[k]) for k in sorted(diff) if k in subs]
+    if rows:
+        stmt = _dialect_insert(conn, t)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=SLICE_KEYS,
+                set_={c: stmt.excluded[c] for c in ("n", "scored", "total")},
+            ),
+            rows,
+        )
+    e = EnterpriseSlice.__table__
+    conn.execute(
+        update(e)
+        .where(e.c.city_code == city, e.c.block == block)
+        .values(enterprises=ents[0], with_cqo=ents[1], cqo_submitted=ents[2])
+    )
+
+
+def _slice_row(city: str, block: int, key: tuple, v: list[float]) -> dict[str, Any]:
+    kind, questionnaire, year, dim = key
+    return {
+        "city_code": city,
+        "block": block,
+        "kind": kind,
+        "questionnaire_key": questionnaire,
+        "cycle_year": year,
+        "dim": dim,
+        "n": int(v[0]),
+        "scored": int(v[1]),
+        "total": float(v[2]),
+    }
+
+
+def _add_to_cells(conn: Connection, cells: Totals, cities: Totals) -> None:
+    """Add these differences to the cells, in key order (concurrent transactions lock the cell
+    rows in the same order); additions commute, so slices of one cell refresh side by side."""
+    for table, keys, rows in (
+        (SubmissionStat.__table__, SUBMISSION_KEYS, _submission_rows(cells)),
+        (EnterpriseStat.__table__, ["city_code"], _enterprise_rows(cities)),
+    ):
+        if not rows:
+            continue
+        stmt = _dialect_insert(conn, table)
+        values = [c for c in rows[0] if c not in keys]
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=keys, set_={c: table.c[c] + stmt.excluded[c] for c in values}
+            ),
+            rows,
+        )
 
 
 def _submission_rows(totals: Totals) -> list[dict[str, Any]]:
@@ -231,172 +367,12 @@ def _enterprise_rows(totals: Totals) -> list[dict[str, Any]]:
     ]
 
 
-def apply(conn: Connection, submissions: Totals, enterprises: Totals) -> None:
-    """Add these differences to the totals; cells in key order, so that concurrent
-    transactions lock rows in the same order."""
-    _upsert(conn, SubmissionStat.__table__, SUBMISSION_KEYS, _submission_rows(submissions))
-    _upsert(conn, EnterpriseStat.__table__, ["city_code"], _enterprise_rows(enterprises))
-
-
-@contextlib.contextmanager
-def tracking(
-    session: Session,
-    assessment_ids: Iterable[int] = (),
-    enterprise_ids: Iterable[int] = (),
-) -> Iterator[None]:
-    """Keep the totals right across writes that the ORM does not see (Core UPDATE/DELETE)."""
-    a_ids, e_ids = set(assessment_ids), set(enterprise_ids)
-    conn = session.connection()
-    before_s = submission_contributions(conn, a_ids, lock=True)
-    before_e = enterprise_contributions(conn, e_ids, lock=True)
-    yield
-    _settle(conn, a_ids, e_ids, before_s, before_e)
-
-
-def _settle(conn: Connection, a_ids: set[int], e_ids: set[int], before_s: Totals, before_e: Totals):
-    """Add to the totals what these records contribute now minus what they did before."""
-    apply(
-        conn,
-        _difference(before_s, submission_contributions(conn, a_ids)),
-        _difference(before_e, enterprise_contributions(conn, e_ids)),
-    )
-
-
-# --- the unit-of-work hooks -----------------------------------------------------------------------
-
-
-def _changed(obj: Any, names: tuple[str, ...]) -> bool:
-    return any(get_history(obj, n).has_changes() for n in names)
-
-
-def _old_values(obj: Any, name: str) -> set[Any]:
-    hist = get_history(obj, name)
-    return {v for v in (*hist.deleted, *hist.unchanged) if v is not None}
-
-
-def _copy_enterprise_fields(session: Session, assessment: Assessment) -> None:
-    """Give an assessment its enterprise's city and industry (new, or moved to another)."""
-    ent = assessment.enterprise
-    if ent is None and assessment.enterprise_id is not None:
-        ent = session.get(Enterprise, assessment.enterprise_id)
-    if ent is not None:
-        for name in ENTERPRISE_FIELDS:
-            if getattr(assessment, name) != getattr(ent, name):
-                setattr(assessment, name, getattr(ent, name))
-
-
-def _follow_enterprises(session: Session, conn: Connection, enterprise_ids: set[int]) -> None:
-    """After an enterprise changed city or industry, its assessments' copies follow."""
-    for eid in sorted(enterprise_ids):
-        row = conn.execute(
-            select(Enterprise.city_code, Enterprise.industry_section).where(Enterprise.id == eid)
-        ).first()
-        if row is None:
-            continue
-        conn.execute(
-            Assessment.__table__.update()
-            .where(Assessment.__table__.c.enterprise_id == eid)
-            .values(city_code=row[0], industry_section=row[1])
-        )
-        for obj in list(session.identity_map.values()):
-            if isinstance(obj, Assessment) and obj.enterprise_id == eid:
-                set_committed_value(obj, "city_code", row[0])
-                set_committed_value(obj, "industry_section", row[1])
-
-
-def _before_flush(session: Session, ctx: Any, _instances: Any) -> None:
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Assessment) and (
-            obj.city_code is None or get_history(obj, "enterprise_id").has_changes()
-        ):
-            _copy_enterprise_fields(session, obj)
-    a_ids: set[int] = set()
-    e_ids: set[int] = set()
-    pending: list[Any] = []  # new records whose ids are known only after the flush
-    moved_enterprises: set[int] = set()
-
-    for obj in session.new:
-        if isinstance(obj, Assessment | Enterprise):
-            pending.append(obj)
-        elif isinstance(obj, SectionScore):
-            parent = obj.assessment_id or (obj.assessment.id if obj.assessment else None)
-            (a_ids.add(parent) if parent else pending.append(obj))
-        elif isinstance(obj, CQORegistration):
-            ent = obj.enterprise_id or (obj.enterprise.id if obj.enterprise else None)
-            (e_ids.add(ent) if ent else pending.append(obj))
-    for obj in session.dirty:
-        if isinstance(obj, Assessment) and _changed(obj, ASSESSMENT_FIELDS):
-            a_ids.add(obj.id)
-        elif isinstance(obj, SectionScore):
-            a_ids.update(_old_values(obj, "assessment_id"))
-            pending.append(obj)
-        elif isinstance(obj, Enterprise) and _changed(obj, ENTERPRISE_FIELDS):
-            e_ids.add(obj.id)
-            moved_enterprises.add(obj.id)
-        elif isinstance(obj, CQORegistration) and _changed(obj, CQO_FIELDS):
-            e_ids.update(_old_values(obj, "enterprise_id"))
-            pending.append(obj)
-    for obj in session.deleted:
-        if isinstance(obj, Assessment):
-            a_ids.add(obj.id)
-        elif isinstance(obj, SectionScore):
-            a_ids.update(_old_values(obj, "assessment_id"))
-        elif isinstance(obj, Enterprise):
-            e_ids.add(obj.id)
-            moved_enterprises.add(obj.id)
-        elif isinstance(obj, CQORegistration):
-            e_ids.update(_old_values(obj, "enterprise_id"))
-    if not (a_ids or e_ids or pending):
-        return
-    conn = session.connection()
-    for ids in _chunks(moved_enterprises):
-        a_ids.update(
-            conn.execute(select(Assessment.id).where(Assessment.enterprise_id.in_(ids))).scalars()
-        )
-    ctx.attributes["rollups"] = (
-        moved_enterprises,
-        a_ids,
-        e_ids,
-        pending,
-        submission_contributions(conn, a_ids, lock=True),
-        enterprise_contributions(conn, e_ids, lock=True),
-    )
-
-
-def _after_flush(session: Session, ctx: Any) -> None:
-    saved = ctx.attributes.get("rollups")
-    if saved is None:
-        return
-    moved, a_ids, e_ids, pending, before_s, before_e = saved
-    conn = session.connection()
-    _follow_enterprises(session, conn, moved)
-    for obj in pending:
-        if isinstance(obj, Assessment):
-            a_ids.add(obj.id)
-        elif isinstance(obj, SectionScore):
-            a_ids.add(obj.assessment_id)
-        elif isinstance(obj, Enterprise):
-            e_ids.add(obj.id)
-        elif isinstance(obj, CQORegistration):
-            e_ids.add(obj.enterprise_id)
-    _settle(conn, a_ids, e_ids, before_s, before_e)
-
-
-def install() -> None:
-    """Listen to every ORM session's flushes (idempotent)."""
-    for name, fn in (
-        ("before_flush", _before_flush),
-        ("after_flush", _after_flush),
-    ):
-        if not event.contains(Session, name, fn):
-            event.listen(Session, name, fn)
-
-
 # --- from scratch ----------------------------------------------------------------------------
 
 
 def expected(conn: Connection) -> tuple[Totals, Totals]:
-    """Every total recomputed from the submissions with grouped queries."""
+    """Every cell recomputed from the submissions with grouped queries, through the
+    enterprises' own city and industry (not the assessments' copies, nor the slices)."""
     subs: Totals = {}
     base = (
         select()
@@ -441,6 +417,13 @@ def expected(conn: Connection) -> tuple[Totals, Totals]:
     for city, key, year, section, n, total in conn.execute(stmt):
         _add(subs, (SECTION, city, key, year, section), n, n, float(total))
 
+    ents: Totals = {}
+    for (city, _block), v in _expected_enterprise_slices(conn).items():
+        _add(ents, city, *v)
+    return subs, ents
+
+
+def _expected_enterprise_slices(conn: Connection) -> Totals:
     approved = (
         select(CQORegistration.enterprise_id)
         .where(CQORegistration.status == CQOStatus.APPROVED)
@@ -453,10 +436,11 @@ def expected(conn: Connection) -> tuple[Totals, Totals]:
         .group_by(CQORegistration.enterprise_id)
         .subquery()
     )
-    ents: Totals = {}
+    block = Enterprise.id // BLOCK
     rows = conn.execute(
         select(
             Enterprise.city_code,
+            block,
             func.count(Enterprise.id),
             func.count(approved.c.enterprise_id),
             func.coalesce(func.sum(waiting.c.n), literal(0)),
@@ -464,15 +448,50 @@ def expected(conn: Connection) -> tuple[Totals, Totals]:
         .select_from(Enterprise)
         .outerjoin(approved, approved.c.enterprise_id == Enterprise.id)
         .outerjoin(waiting, waiting.c.enterprise_id == Enterprise.id)
-        .group_by(Enterprise.city_code)
+        .group_by(Enterprise.city_code, block)
     )
-    for city, n, with_cqo, cqo_waiting in rows:
-        ents[city] = [n, with_cqo, int(cqo_waiting)]
-    return subs, ents
+    return {(city, b): [n, with_cqo, int(w)] for city, b, n, with_cqo, w in rows}
+
+
+def _expected_submission_slices(conn: Connection) -> Totals:
+    """{(city, block, kind, questionnaire, year, dim): [n, scored, total]} from the rows."""
+    a = Assessment
+    block = a.enterprise_id // BLOCK
+    band = band_sql(a.percent)
+    group = (a.city_code, block, a.questionnaire_key, a.cycle_year)
+    out: Totals = {}
+    rows = conn.execute(
+        select(
+            *group,
+            a.status,
+            band,
+            a.industry_section,
+            func.count(),
+            func.count(a.percent),
+            func.coalesce(func.sum(a.percent), 0.0),
+        )
+        .where(a.status.in_(SUBMITTED_STATUSES))
+        .group_by(*group, a.status, band, a.industry_section)
+    )
+    for city, b, key, year, status, bd, industry, n, scored, total in rows:
+        one = (n, scored, float(total))
+        _add(out, (city, b, STATUS, key, year, _value(status)), *one)
+        _add(out, (city, b, BAND, key, year, str(bd)), *one)
+        _add(out, (city, b, INDUSTRY, key, year, industry), *one)
+    s = SectionScore
+    rows = conn.execute(
+        select(*group, s.section_id, func.count(), func.coalesce(func.sum(s.percent), 0.0))
+        .join(s, s.assessment_id == a.id)
+        .where(a.status.in_(SUBMITTED_STATUSES))
+        .group_by(*group, s.section_id)
+    )
+    for city, b, key, year, section, n, total in rows:
+        _add(out, (city, b, SECTION, key, year, section), n, n, float(total))
+    return out
 
 
 def stored(conn: Connection) -> tuple[Totals, Totals]:
-    """The totals as kept, without the cells that add up to nothing."""
+    """The cells as kept, without those that add up to nothing."""
     t = SubmissionStat
     subs: Totals = {
         (kind, city, key, year, dim): [n, scored, total]
@@ -501,20 +520,57 @@ def stored(conn: Connection) -> tuple[Totals, Totals]:
     return subs, ents
 
 
+def _stored_slices(conn: Connection) -> tuple[Totals, Totals]:
+    t = SubmissionSlice
+    subs: Totals = {
+        (city, b, kind, key, year, dim): [n, scored, total]
+        for city, b, kind, key, year, dim, n, scored, total in conn.execute(
+            select(
+                t.city_code,
+                t.block,
+                t.kind,
+                t.questionnaire_key,
+                t.cycle_year,
+                t.dim,
+                t.n,
+                t.scored,
+                t.total,
+            )
+        )
+    }
+    e = EnterpriseSlice
+    ents: Totals = {
+        (city, b): [n, with_cqo, waiting]
+        for city, b, n, with_cqo, waiting in conn.execute(
+            select(e.city_code, e.block, e.enterprises, e.with_cqo, e.cqo_submitted).where(
+                (e.enterprises != 0) | (e.cqo_submitted != 0)
+            )
+        )
+    }
+    return subs, ents
+
+
+def _compare(name: str, want: Totals, have: Totals, tolerance: float) -> list[str]:
+    problems = []
+    for key in sorted(want.keys() | have.keys(), key=str):
+        w, h = want.get(key), have.get(key)
+        if w is None or h is None or any(abs(a - b) > tolerance for a, b in zip(w, h, strict=True)):
+            problems.append(f"{name} {key}: expected {w}, stored {h}")
+    return problems
+
+
 def discrepancies(conn: Connection, tolerance: float = 1e-6) -> list[str]:
-    """Where the kept totals differ from a recomputation (empty when all is well)."""
+    """Where the kept cells or slices differ from a recomputation (empty when all is well)."""
     problems: list[str] = []
     for name, want, have in zip(
         ("submission", "enterprise"), expected(conn), stored(conn), strict=True
     ):
-        for key in sorted(want.keys() | have.keys(), key=str):
-            w, h = want.get(key), have.get(key)
-            if (
-                w is None
-                or h is None
-                or any(abs(a - b) > tolerance for a, b in zip(w, h, strict=True))
-            ):
-                problems.append(f"{name} {key}: expected {w}, stored {h}")
+        problems.extend(_compare(name, want, have, tolerance))
+    slices = (_expected_submission_slices(conn), _expected_enterprise_slices(conn))
+    for name, want, have in zip(
+        ("submission slice", "enterprise slice"), slices, _stored_slices(conn), strict=True
+    ):
+        problems.extend(_compare(name, want, have, tolerance))
     copies = conn.execute(
         select(Assessment.id)
         .join(Enterprise, Enterprise.id == Assessment.enterprise_id)
@@ -533,12 +589,37 @@ def discrepancies(conn: Connection, tolerance: float = 1e-6) -> list[str]:
 
 
 def rebuild(conn: Connection) -> dict[str, int]:
-    """Replace every total with a recomputation (after bulk loads; `flask rebuild-statistics`)."""
-    subs, ents = expected(conn)
-    conn.execute(delete(SubmissionStat))
-    conn.execute(delete(EnterpriseStat))
-    if subs:
-        conn.execute(insert(SubmissionStat), _submission_rows(subs))
-    if ents:
-        conn.execute(insert(EnterpriseStat), _enterprise_rows(ents))
-    return {"submission_cells": len(subs), "cities": len(ents)}
+    """Replace every slice and cell with a recomputation (after bulk loads;
+    `flask rebuild-statistics`)."""
+    sub_slices = _expected_submission_slices(conn)
+    ent_slices = _expected_enterprise_slices(conn)
+    cells: Totals = {}
+    for (city, _b, kind, key, year, dim), v in sub_slices.items():
+        _add(cells, (kind, city, key, year, dim), *v)
+    cities: Totals = {}
+    for (city, _b), v in ent_slices.items():
+        _add(cities, city, *v)
+    for model in (SubmissionSlice, EnterpriseSlice, SubmissionStat, EnterpriseStat):
+        conn.execute(delete(model))
+    rows = [_slice_row(k[0], k[1], k[2:], v) for k, v in sorted(sub_slices.items())]
+    for i in range(0, len(rows), 10_000):
+        conn.execute(insert(SubmissionSlice), rows[i : i + 10_000])
+    if ent_slices:
+        conn.execute(
+            insert(EnterpriseSlice),
+            [
+                {
+                    "city_code": city,
+                    "block": b,
+                    "enterprises": v[0],
+                    "with_cqo": v[1],
+                    "cqo_submitted": v[2],
+                }
+                for (city, b), v in sorted(ent_slices.items())
+            ],
+        )
+    if cells:
+        conn.execute(insert(SubmissionStat), _submission_rows(cells))
+    if cities:
+        conn.execute(insert(EnterpriseStat), _enterprise_rows(cities))
+    return {"submission_cells": len(cells), "cities": len(cities), "slices": len(ent_slices)}

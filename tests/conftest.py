@@ -139,12 +139,14 @@ def db_session(app):
     if problems:
         pytest.fail(
             "the statistics tables are out of step with the data this test wrote "
-            "(a write path bypasses cqo_portal.rollups):\n  " + "\n  ".join(problems[:10])
+            "(a write path does not call cqo_portal.rollups.refresh for what it changed):\n  "
+            + "\n  ".join(problems[:10])
         )
 
 
 def _statistics_problems(connection) -> list[str]:
-    """What cqo_portal.rollups kept that a recomputation disagrees with, after a test's writes."""
+    """Where the statistics' cells and slices (cqo_portal.rollups) disagree with a recomputation
+    from the rows, after a test's writes."""
     import sqlalchemy as sa
 
     from cqo_portal import rollups

@@ -7,6 +7,7 @@ import random
 
 from sqlalchemy import select
 
+from cqo_portal import rollups
 from cqo_portal.accounts.services import create_user
 from cqo_portal.demo import make_uscc
 from cqo_portal.models import (
@@ -43,6 +44,7 @@ class Actors:
         )
         self.session.add(ent)
         self.session.flush()
+        rollups.refresh_enterprises(self.session, [ent.id])  # written directly, counted here
         return ent
 
     def user(
@@ -80,7 +82,7 @@ class Actors:
             enterprise_id=enterprise.id, status=CQOStatus.APPROVED, name=name, position="质量总监"
         )
         self.session.add(reg)
-        self.session.flush()
+        rollups.refresh_enterprises(self.session, [enterprise.id])
         return reg
 
     def questionnaire(self, key: str = "cqo-qms") -> QuestionnaireVersion:

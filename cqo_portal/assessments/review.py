@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from cqo_portal import audit
+from cqo_portal import audit, rollups
 from cqo_portal.extensions import db
 from cqo_portal.models import Assessment, AssessmentStatus, User
 from cqo_portal.models.base import utcnow
@@ -62,6 +62,7 @@ def review_submission(
     assessment.reviewed_by_id = reviewer.id
     assessment.reviewed_at = utcnow()
     db.session.flush()
+    rollups.refresh(db.session, [(assessment.city_code, assessment.enterprise_id)])
     audit.record(
         f"assessment.{decision}",
         assessment,

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cqo_portal import audit, signals
+from cqo_portal import audit, rollups, signals
 from cqo_portal.core.answers import Answer, is_answered, missing_required, parse_answer
 from cqo_portal.core.questionnaire import Question, Questionnaire, parse_questionnaire
 from cqo_portal.core.scoring import Result, score_assessment
@@ -265,6 +265,7 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     assessment.submitted_by_id = user.id
     assessment.review_comment = None if before["status"] == "draft" else assessment.review_comment
     db.session.flush()
+    rollups.refresh(db.session, [(assessment.city_code, assessment.enterprise_id)])
     audit.record(
         "assessment.submit",
         assessment,
@@ -309,8 +310,10 @@ def discard_draft(assessment: Assessment, user: User) -> None:
         city_code=assessment.enterprise.city_code,
         actor_id=user.id,
     )
+    place = (assessment.city_code, assessment.enterprise_id)
     db.session.delete(assessment)
     db.session.flush()
+    rollups.refresh(db.session, [place])
 
 
 def store_result(assessment: Assessment, result: Result) -> None:

@@ -234,16 +234,16 @@ def _transition(
 ) -> None:
     """Move reg to `to` only if its status (in the database, now) is one of `allowed_from`."""
     db.session.flush()
-    with rollups.tracking(db.session, enterprise_ids=[reg.enterprise_id]):
-        result = db.session.execute(
-            update(CQORegistration)
-            .where(CQORegistration.id == reg.id, CQORegistration.status.in_(allowed_from))
-            .values(status=to, **values)
-            .execution_options(synchronize_session=False)
-        )
+    result = db.session.execute(
+        update(CQORegistration)
+        .where(CQORegistration.id == reg.id, CQORegistration.status.in_(allowed_from))
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         db.session.refresh(reg)
         raise CQOTransitionError(message)
+    rollups.refresh_enterprises(db.session, [reg.enterprise_id])
     db.session.refresh(reg)
 
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from cqo_portal import audit
+from cqo_portal import audit, rollups
 from cqo_portal.accounts.services import find_user_by_email, normalise_email
 from cqo_portal.enterprises.forms import normalise_uscc
 from cqo_portal.extensions import db
@@ -73,6 +73,7 @@ def register_enterprise(officer: User, data: dict[str, Any]) -> Enterprise:
             db.session.flush()
     except IntegrityError:
         raise EnterpriseExists(find_by_uscc(code) or ent) from None
+    rollups.refresh(db.session, [(ent.city_code, ent.id)])
     officer.enterprise_id = ent.id
     audit.record("enterprise.register", ent, after=_snapshot(ent), city_code=ent.city_code)
     return ent
@@ -83,6 +84,8 @@ def update_enterprise(ent: Enterprise, data: dict[str, Any]) -> None:
     for key, value in _clean(data).items():
         setattr(ent, key, value)
     after = _snapshot(ent)
+    if (before["city_code"], before["industry_section"]) != (ent.city_code, ent.industry_section):
+        rollups.move_enterprise(db.session, ent, before["city_code"])
     if before != after:
         audit.record("enterprise.update", ent, before=before, after=after, city_code=ent.city_code)
 

@@ -18,7 +18,12 @@ from cqo_portal.models.enterprises import (
     EnterpriseInvitation,
 )
 from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
-from cqo_portal.models.statistics import EnterpriseStat, SubmissionStat
+from cqo_portal.models.statistics import (
+    EnterpriseSlice,
+    EnterpriseStat,
+    SubmissionSlice,
+    SubmissionStat,
+)
 
 __all__ = [
     "ApiToken",
@@ -30,6 +35,7 @@ __all__ = [
     "CQOStatus",
     "Enterprise",
     "EnterpriseInvitation",
+    "EnterpriseSlice",
     "EnterpriseStat",
     "QuestionnaireStatus",
     "QuestionnaireVersion",
@@ -38,6 +44,7 @@ __all__ = [
     "Role",
     "SUBMITTED_STATUSES",
     "SectionScore",
+    "SubmissionSlice",
     "SubmissionStat",
     "SupersededReportNumber",
     "User",

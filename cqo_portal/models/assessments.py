@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
+    select,
+    table,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +34,19 @@ if TYPE_CHECKING:
 
 def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+def _enterprise_column(name: str) -> Callable[[Any], Any]:
+    """An INSERT default: the value of the new assessment's enterprise's column `name`."""
+    enterprises = table("enterprises", column("id"), column(name))
+
+    def default(context: Any) -> Any:
+        enterprise_id = context.get_current_parameters()["enterprise_id"]
+        return context.connection.scalar(
+            select(enterprises.c[name]).where(enterprises.c.id == enterprise_id)
+        )
+
+    return default
 
 
 class QuestionnaireStatus(enum.StrEnum):
@@ -119,6 +136,13 @@ class Assessment(db.Model):
             "ix_assessments_city_status_submitted",
             *("city_code", "status", "submitted_at", "id", "industry_section", "percent"),
         ),
+        # The statistics' refresh of one slice (a city's enterprises in one block of ids): its
+        # GROUP BY reads only index entries.
+        Index(
+            "ix_assessments_city_enterprise",
+            *("city_code", "enterprise_id", "status", "questionnaire_key", "cycle_year"),
+            *("industry_section", "percent", "id"),
+        ),
         # The data API pages through a city's submissions by id; its filters are all in the
         # index, so the page's ids are found without reading a row.
         Index(
@@ -136,10 +160,13 @@ class Assessment(db.Model):
         ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
     )
     questionnaire_key: Mapped[str] = mapped_column(String(50))
-    # The enterprise's city and industry, copied (and kept in step by cqo_portal.rollups) so the
-    # regulator's filtered lists read one table through one index.
-    city_code: Mapped[str] = mapped_column(String(6))
-    industry_section: Mapped[str] = mapped_column(String(1))
+    # The enterprise's city and industry, copied so the regulator's filtered lists and the
+    # statistics read one table through one index: taken from the enterprise when the row is
+    # inserted, and moved with it by cqo_portal.rollups.move_enterprise.
+    city_code: Mapped[str] = mapped_column(String(6), default=_enterprise_column("city_code"))
+    industry_section: Mapped[str] = mapped_column(
+        String(1), default=_enterprise_column("industry_section")
+    )
     status: Mapped[AssessmentStatus] = mapped_column(
         _enum(AssessmentStatus), default=AssessmentStatus.DRAFT
     )

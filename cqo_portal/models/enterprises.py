@@ -28,6 +28,8 @@ class Enterprise(db.Model):
     __tablename__ = "enterprises"
     __table_args__ = (
         Index("ix_enterprises_city_industry", "city_code", "industry_section"),
+        # A city's enterprises in one block of ids (the statistics' refresh of one slice).
+        Index("ix_enterprises_city_id", "city_code", "id"),
         # The regulator's enterprise list, by name within a city (and industry), in page order.
         Index("ix_enterprises_city_name", "city_code", "name", "id"),
         Index("ix_enterprises_city_industry_name", "city_code", "industry_section", "name", "id"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cqo_portal import rollups
 from cqo_portal.api import tokens
 from cqo_portal.models import Assessment, AssessmentStatus, SectionScore
 
@@ -54,5 +55,5 @@ def submission(
             percent=percent,
         )
     )
-    actors.session.flush()
+    rollups.refresh_enterprises(actors.session, [enterprise.id])  # written directly, counted here
     return a

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cqo_portal import rollups
 from cqo_portal.models import AssessmentStatus, CQORegistration, CQOStatus
 from tests.api.helpers import bearer, submission, token_for
 
@@ -165,6 +166,7 @@ def test_statistics_of_a_hand_built_city(client, actors, db_session):
     db_session.add(  # a pending filing does not count as coverage
         CQORegistration(enterprise_id=c.id, status=CQOStatus.SUBMITTED, name="候选", position="x")
     )
+    rollups.refresh_enterprises(db_session, [c.id])  # written directly, counted here
     submission(actors, a, percent=60.0, status=AssessmentStatus.ACCEPTED, year=2025)
     submission(actors, a, percent=70.0)
     submission(actors, b, percent=80.0, status=AssessmentStatus.RETURNED)

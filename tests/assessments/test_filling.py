@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from cqo_portal import rollups
 from cqo_portal.assessments import services
 from cqo_portal.models import Assessment, AssessmentAnswer, AssessmentStatus
 from tests.assessments.helpers import (
@@ -381,6 +382,7 @@ def test_submissions_and_returned_ones_cannot_be_discarded(client, actors, db_se
     resp = client.post(f"/assessments/{assessment.id}/discard", data={"confirm": "y"})
     assert resp.status_code == 403
     assessment.status = AssessmentStatus.RETURNED  # sent back by the bureau: still a submission
+    rollups.refresh_enterprises(db_session, [assessment.enterprise_id])
     db_session.commit()
     assert "/discard" not in client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
     assert (

@@ -126,6 +126,7 @@ def test_officer_fills_and_submits_in_chromium(page, live_server):
 def test_two_tabs_on_the_same_draft_are_told_about_the_clash(page, live_server, live_app):
     """Tab A saves an answer; tab B, opened before, changes the same question: B's autosave is
     told, the card is flagged, and A's answer is still stored."""
+    from cqo_portal import rollups
     from cqo_portal.accounts.services import create_user
     from cqo_portal.demo import make_uscc
     from cqo_portal.extensions import db
@@ -144,6 +145,7 @@ def test_two_tabs_on_the_same_draft_are_told_about_the_clash(page, live_server, 
         )
         db.session.add(ent)
         db.session.flush()
+        rollups.refresh(db.session, [(ent.city_code, ent.id)])  # written directly, counted here
         user = create_user(
             email=email, name="双页", password="browser-pass-2026", role=Role.OFFICER
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from cqo_portal import rollups
 from cqo_portal.models import AuditEvent, CQORegistration, CQOStatus
 from tests.factories import login, logout
 from tests.registry.conftest import cqo_form
@@ -230,7 +231,7 @@ def test_services_refuse_forbidden_transitions(actors, db_session, app):
         assert reg.status == CQOStatus.DRAFT
 
         reg.status = CQOStatus.APPROVED
-        db_session.flush()
+        rollups.refresh_enterprises(db_session, [reg.enterprise_id])  # written directly
         with pytest.raises(services.CQOTransitionError):
             services.update_registration(reg, {"name": "乙", "position": "总监"})
         with pytest.raises(services.CQOTransitionError):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cqo_portal import rollups
 from cqo_portal.assessments import services as assessment_services
 from cqo_portal.core.scoring import score_assessment
 from cqo_portal.demo import _answer_for
@@ -60,7 +61,7 @@ class Submissions:
             a.percent = percent
             a.total_points = None if percent is None else round(a.max_points * percent / 100, 1)
         self.session.add(a)
-        self.session.flush()
+        rollups.refresh_enterprises(self.session, [ent.id])  # written directly, counted here
         return a
 
 

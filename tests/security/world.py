@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cqo_portal import rollups
 from cqo_portal.assessments import services as assessment_services
 from cqo_portal.core.answers import Answer
 from cqo_portal.core.questionnaire import AnswerType, Question
@@ -150,7 +151,7 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
     cqo_submitted.letter_filename = "任命书.pdf"
     cqo_submitted.letter_size = len(LETTER)
     invitation, invitation_token = invite_member(ent, officer, f"invitee-{ent.id}@example.cn")
-    session.flush()
+    rollups.refresh_enterprises(session, [ent.id])  # the filings were written directly
     return {
         "invitation": invitation.id,
         "invitation_token": invitation_token,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from cqo_portal import rollups
 from cqo_portal.cqo.services import HELD, cqo_filings, current_cqo
 from cqo_portal.models import CQORegistration, CQOStatus
 from tests.api.helpers import bearer, token_for
@@ -17,7 +18,7 @@ from tests.factories import login
 def _reg(session, ent, status: CQOStatus, name: str, **kw) -> CQORegistration:
     reg = CQORegistration(enterprise_id=ent.id, status=status, name=name, position="质量总监", **kw)
     session.add(reg)
-    session.flush()
+    rollups.refresh_enterprises(session, [ent.id])  # written directly, counted here
     return reg
 
 

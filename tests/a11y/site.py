@@ -24,6 +24,8 @@ class Visitor:
     password: str | None
     paths: list[str] = field(default_factory=list)
     main: list[str] = field(default_factory=list)  # the few the browser checks visit
+    # Forms sent back with what a person gets wrong (and one that succeeds): (path, form data).
+    posts: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 def prepare() -> list[Visitor]:
@@ -113,6 +115,10 @@ def prepare() -> list[Visitor]:
         "/no-such-page",
     ]
     anonymous.main = anonymous.paths[:4]
+    anonymous.posts = [
+        (u("accounts.register"), {"name": "陈", "email": "not-an-address", "password": "short"}),
+        (u("accounts.login"), {"email": "nobody@example.cn", "password": "wrong-password"}),
+    ]
 
     off = Visitor("officer", officer.email, DEMO_PASSWORD)
     off.paths = [
@@ -172,6 +178,7 @@ def prepare() -> list[Visitor]:
     new = Visitor("newcomer", newcomer.email, DEMO_PASSWORD)
     new.paths = [u("enterprises.register"), u("enterprises.join", token=invite_token)]
     new.main = new.paths[:1]
+    new.posts = [(u("enterprises.register"), {"name": "", "uscc": "123"})]
 
     adm = Visitor("admin", admin.email, DEMO_PASSWORD)
     adm.paths = [
@@ -185,4 +192,9 @@ def prepare() -> list[Visitor]:
         u("admin.api_tokens"),
     ]
     adm.main = [p for p in adm.paths if "new-regulator" not in p]
+    adm.posts = [
+        (u("admin.issue_api_token"), {"user_id": str(province.id), "name": ""}),
+        (u("admin.issue_api_token"), {"user_id": str(province.id), "name": "质量数据接口"}),
+        (u("admin.new_regulator"), {"email": "x", "name": ""}),
+    ]
     return [anonymous, new, off, reg_city, reg_province, adm]

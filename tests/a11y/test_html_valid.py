@@ -55,6 +55,11 @@ def render_pages(app, client, monkeypatch) -> dict[str, str]:
                 assert response.status_code == expected, (visitor.name, lang, path)
                 pages[f"{visitor.name} {lang} {path}"] = response.get_data(as_text=True)
             monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+            for path, data in visitor.posts:
+                response = client.post(path, data=data)
+                assert response.status_code in (200, 400, 422), (visitor.name, lang, path)
+                n = sum(1 for label in pages if label.startswith(f"{visitor.name} {lang} POST"))
+                pages[f"{visitor.name} {lang} POST{n} {path}"] = response.get_data(as_text=True)
     return pages
 
 

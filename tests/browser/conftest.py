@@ -95,8 +95,9 @@ def site(live_app, demo_data):
 
 
 def log_in(page, base: str, email: str | None, password: str | None, lang: str = "zh") -> None:
-    """Log in (unless ``email`` is None) and choose the language, through the context's own
-    requests (its cookies)."""
+    """Choose the language, then log in (unless ``email`` is None), through the context's own
+    requests (its cookies). The choice is the session's, made before logging in: it leaves the
+    account's own language as it was for the other tests."""
     import re
 
     def token(path: str) -> str:
@@ -104,6 +105,7 @@ def log_in(page, base: str, email: str | None, password: str | None, lang: str =
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
     page.context.clear_cookies()
+    page.request.post(base + f"/lang/{lang}", form={"csrf_token": token("/")}, max_redirects=0)
     if email is not None:
         response = page.request.post(
             base + "/login",
@@ -111,7 +113,6 @@ def log_in(page, base: str, email: str | None, password: str | None, lang: str =
             max_redirects=0,
         )
         assert response.status == 302, response.status
-    page.request.post(base + f"/lang/{lang}", form={"csrf_token": token("/")}, max_redirects=0)
 
 
 @pytest.fixture(scope="session")

@@ -42,7 +42,11 @@ def axe_run(page) -> list[dict]:
         """async () => {
           const r = await axe.run(document, {resultTypes: ['violations']});
           return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-            targets: v.nodes.map(n => n.target.join(' '))}));
+            targets: v.nodes.map(n => {
+              const c = n.any.map(x => x.data).find(d => d && d.fgColor);
+              const t = n.target.join(' ');
+              return c ? `${t} (${c.fgColor} on ${c.bgColor}: ${c.contrastRatio})` : t;
+            })}));
         }"""
     )
 

@@ -10,13 +10,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-stamp
+# The page checks' tools (axe-core, the Nu HTML Checker's vnu.jar) come from the npm registry into
+# node_modules/, reinstalled only when package-lock.json changes.
+NODE_STAMP := node_modules/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .PHONY: setup system-deps run serve test test-sqlite test-postgres lint translations \
         extract-messages migration bench clean e2e
 
-setup: system-deps $(STAMP) translations
+setup: system-deps $(STAMP) translations $(NODE_STAMP)
 
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -26,6 +29,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; the machine's java runs it.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts && touch $(NODE_STAMP); \
+	else \
+	  echo ""; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	  echo "!! npm is missing: axe-core and vnu.jar are not installed, the page checks (axe, Nu"; \
+	  echo "!! HTML Checker) will be SKIPPED. Install Node.js with npm, then run make setup."; \
+	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
+	fi
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "!! java is missing: the Nu HTML Checker test will be SKIPPED (apt-get install default-jre-headless)."; }
 
 translations: $(STAMP)
 	@$(BIN)/pybabel -q compile -d cqo_portal/translations
@@ -79,4 +96,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_pdf.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache test-artifacts
+	rm -rf $(VENV) instance .pytest_cache test-artifacts node_modules

@@ -74,6 +74,48 @@ def live_server(live_app):
 
 
 @pytest.fixture(scope="session")
+def demo_data(live_app):
+    """Demo enterprises over the province (some CQOs awaiting a decision) and the demo accounts."""
+    with live_app.app_context():
+        result = live_app.test_cli_runner().invoke(args=["seed-demo", "--enterprises", "40"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def site(live_app, demo_data):
+    """The visits of the accessibility checks (tests.a11y.site), on the demo data."""
+    from cqo_portal.extensions import db
+    from tests.a11y.site import prepare
+
+    with live_app.test_request_context():
+        visitors = prepare()
+        db.session.commit()
+    return visitors
+
+
+def log_in(page, base: str, email: str | None, password: str | None, lang: str = "zh") -> None:
+    """Choose the language, then log in (unless ``email`` is None), through the context's own
+    requests (its cookies). The choice is the session's, made before logging in: it leaves the
+    account's own language as it was for the other tests."""
+    import re
+
+    def token(path: str) -> str:
+        html = page.request.get(base + path).text()
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    page.context.clear_cookies()
+    page.request.post(base + f"/lang/{lang}", form={"csrf_token": token("/")}, max_redirects=0)
+    if email is not None:
+        response = page.request.post(
+            base + "/login",
+            form={"email": email, "password": password, "csrf_token": token("/login")},
+            max_redirects=0,
+        )
+        assert response.status == 302, response.status
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"!! browser tests SKIPPED: {CHROMIUM} is missing")

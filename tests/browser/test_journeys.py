@@ -14,7 +14,6 @@ import csv
 import io
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
@@ -297,15 +296,6 @@ def test_language_switcher_and_small_screens(page: Page, live_server: str):
     expect(page.get_by_role("heading", level=1)).to_have_text("未找到")
     shot(page, "error-404-zh-mobile")
     _a11y(page)
-
-
-@pytest.fixture(scope="module")
-def demo_data(live_app):
-    """Demo enterprises over the province (some CQOs awaiting a decision) and the demo accounts."""
-    with live_app.app_context():
-        result = live_app.test_cli_runner().invoke(args=["seed-demo", "--enterprises", "40"])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_regulator_journey(page: Page, live_server: str, demo_data):

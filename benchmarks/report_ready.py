@@ -50,9 +50,8 @@ POLL = 0.1  # seconds between status polls
 GIVE_UP = 120.0  # a report not ready by then counts as never ready
 
 
-def fill(client: Client, email: str, qv_id: int, q, rng: random.Random) -> int:
-    """Log in, start an assessment and fill every section; returns the assessment id."""
-    client.login(email, PASSWORD)
+def fill(client: Client, qv_id: int, q, rng: random.Random) -> int:
+    """Start an assessment and fill every section; returns the assessment id."""
     page = client.call("browse", "GET", "/assessments/").text
     resp = client.call(
         "start",
@@ -111,8 +110,9 @@ def submit_and_wait(client: Client, aid: int, lang: str, results: list, lock) ->
 
 def officer(client, email, qv_id, q, rng, rounds, barrier, spread, results, lock) -> None:
     try:
+        client.login(email, PASSWORD)
         for _ in range(rounds):
-            aid = fill(client, email, qv_id, q, rng)
+            aid = fill(client, qv_id, q, rng)
             barrier.wait()
             if spread:
                 time.sleep(rng.uniform(0, spread))

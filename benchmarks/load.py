@@ -102,9 +102,18 @@ class Client:
             raise Stop
         t0 = time.perf_counter()
         try:
-            resp = self.http.request(
-                method, self.base + path, allow_redirects=False, timeout=120, **kw
-            )
+            try:
+                resp = self.http.request(
+                    method, self.base + path, allow_redirects=False, timeout=120, **kw
+                )
+            except requests.ConnectionError:
+                if method != "GET":
+                    raise
+                # A kept-alive connection closed by a recycled gunicorn worker (max_requests):
+                # a browser retries an idempotent request on a new connection, so do we.
+                resp = self.http.request(
+                    method, self.base + path, allow_redirects=False, timeout=120, **kw
+                )
         except requests.RequestException as e:
             self.stats.error(f"{kind} {method} {path}: {type(e).__name__}: {e}")
             raise

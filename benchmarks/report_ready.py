@@ -10,11 +10,12 @@ What it does, all on 127.0.0.1:
     (`flask rq-worker`) against a Redis database of its own (flushed first);
  3. each officer logs in, starts the cqo-qms self-assessment and fills every section through
     the forms; then all officers submit together (within `--spread` seconds: 0 = the same
-    instant), and each polls the result page's status URL (as the page's script does) until its
+    instant), and each polls the status URL the way the result page's script does until its
     report is ready, then downloads it and checks it is a PDF; `--rounds` times;
- 4. prints, over all submissions, p50 / p95 / max of the time from the submit response to the
-    report in the officer's language being downloadable, and to both languages being ready,
-    next to the submit request's own latency.
+ 4. prints, over all submissions, p50 / p95 / max of the time from each submission to its
+    report in the officer's language being stored as ready (from the database: submitted_at to
+    generated_at), to both languages, one render's own time, and what the officer waited with
+    the page's polling.
 
 Exit status 1 if any request failed or a report never became ready.
 """
@@ -46,7 +47,7 @@ from benchmarks.load import (  # noqa: E402
     stop,
 )
 
-POLL = 0.1  # seconds between status polls
+PAGE_POLL = 1.5  # the result page's first status poll (static/js/report-status.js)
 GIVE_UP = 120.0  # a report not ready by then counts as never ready
 
 
@@ -78,37 +79,63 @@ def fill(client: Client, qv_id: int, q, rng: random.Random) -> int:
     return aid
 
 
-def submit_and_wait(client: Client, aid: int, lang: str, results: list, lock) -> None:
+def submit_and_wait(client: Client, aid: int, lang: str, seen: dict, lock) -> None:
+    """Submit, then poll the status URL as the result page's script does (1.5 s, growing by
+    half up to 10 s) until the report in ``lang`` is ready, and download it."""
     page = client.call("browse", "GET", f"/assessments/{aid}").text
     token = client.token(page)
     client.call(
         "submit", "POST", f"/assessments/{aid}/submit", expect=(302,), data={"csrf_token": token}
     )
     submitted = time.perf_counter()
-    own = both = None
+    delay = PAGE_POLL
     while time.perf_counter() - submitted < GIVE_UP:
-        states = client.call("status", "GET", f"/reports/{aid}/status.json").json()
-        reports = states["reports"]
-        now = time.perf_counter() - submitted
-        if own is None and reports.get(lang, {}).get("status") == "ready":
-            own = now
+        time.sleep(delay)
+        delay = min(delay * 1.5, 10.0)
+        reports = client.call("status", "GET", f"/reports/{aid}/status.json").json()["reports"]
+        if reports.get(lang, {}).get("status") == "ready":
             pdf = client.call("download", "GET", f"/reports/{aid}.pdf?lang={lang}")
             if not pdf.content.startswith(b"%PDF-"):
                 client.stats.error(f"download {aid}: not a PDF")
-            own_downloaded = time.perf_counter() - submitted
-        if all(r.get("status") == "ready" for r in reports.values()) and len(reports) >= 2:
-            both = now
-        if own is not None and both is not None:
-            break
-        time.sleep(POLL)
-    if own is None:
-        client.stats.error(f"report of {aid} ({lang}) not ready after {GIVE_UP:.0f} s")
-        return
-    with lock:
-        results.append((own, own_downloaded, both))
+            with lock:
+                seen[aid] = time.perf_counter() - submitted
+            return
+    client.stats.error(f"report of {aid} ({lang}) not ready after {GIVE_UP:.0f} s")
 
 
-def officer(client, email, qv_id, q, rng, rounds, barrier, spread, results, lock) -> None:
+def ready_times(env: dict[str, str], lang: str) -> tuple[list[float], list[float], list[float]]:
+    """From the database: seconds from each submission (its submitted_at) to its report in
+    ``lang`` being stored as ready (generated_at), to both languages ready, and render times."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(
+        env["CQO_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+    )
+    own, both, renders = [], [], []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT a.id, a.submitted_at, r.lang, r.generated_at, r.render_ms "
+                "FROM assessments a JOIN reports r ON r.assessment_id = a.id "
+                "JOIN users u ON u.id = a.submitted_by_id WHERE u.email LIKE 'load%'"
+            )
+        ).all()
+    engine.dispose()
+    by_assessment: dict[int, dict[str, float]] = {}
+    for aid, submitted_at, code, generated_at, render_ms in rows:
+        if generated_at is None:
+            continue
+        by_assessment.setdefault(aid, {})[code] = (generated_at - submitted_at).total_seconds()
+        renders.append(render_ms / 1000)
+    for langs in by_assessment.values():
+        if lang in langs:
+            own.append(langs[lang])
+        if len(langs) >= 2:
+            both.append(max(langs.values()))
+    return own, both, renders
+
+
+def officer(client, email, qv_id, q, rng, rounds, barrier, spread, seen, lock) -> None:
     try:
         client.login(email, PASSWORD)
         for _ in range(rounds):
@@ -116,7 +143,7 @@ def officer(client, email, qv_id, q, rng, rounds, barrier, spread, results, lock
             barrier.wait()
             if spread:
                 time.sleep(rng.uniform(0, spread))
-            submit_and_wait(client, aid, "zh", results, lock)
+            submit_and_wait(client, aid, "zh", seen, lock)
             barrier.wait()
         client.logout()
     except threading.BrokenBarrierError:
@@ -169,7 +196,7 @@ def main() -> int:
         for n in range(args.rq_workers)
     ]
     proc, base = start_gunicorn("wsgi:app", env, instance / "gunicorn.log")
-    stats, results, lock = Stats(), [], threading.Lock()
+    stats, seen, lock = Stats(), {}, threading.Lock()
     barrier = threading.Barrier(args.officers)
     try:
         time.sleep(3)  # the workers warm up (fonts, stylesheet, template) before the first job
@@ -185,7 +212,7 @@ def main() -> int:
                     args.rounds,
                     barrier,
                     args.spread,
-                    results,
+                    seen,
                     lock,
                 ),
             )
@@ -200,33 +227,33 @@ def main() -> int:
         for w in workers:
             stop(w)
 
-    own = [r[0] for r in results]
-    downloaded = [r[1] for r in results]
-    both = [r[2] for r in results if r[2] is not None]
+    own, both, renders = ready_times(env, "zh")
     submit = stats.latencies.get("submit", [])
     print(
-        f"\n{len(results)} submissions ({args.officers} officers submitting together"
+        f"\n{len(own)} submissions ({args.officers} officers submitting together"
         f"{f' within {args.spread:g} s' if args.spread else ''}, {args.rounds} rounds), "
         f"{args.rq_workers} RQ workers, gunicorn per gunicorn.conf.py, {os.cpu_count()} CPUs"
     )
-    print(f"  {'seconds after the submit response':<44}{'p50':>7}{'p95':>7}{'max':>7}")
+    print(f"  {'seconds':<52}{'p50':>7}{'p95':>7}{'max':>7}")
     for label, values in (
-        ("submit request itself", submit),
-        ("report (officer's language) ready", own),
-        ("  ... and downloaded", downloaded),
-        ("both languages ready", both),
+        ("submit request", submit),
+        ("submission to its report (officer's language) stored", own),
+        ("submission to both languages stored", both),
+        ("one render in a worker (context, PDF, digest)", renders),
+        ("submit response to download, polling as the page", list(seen.values())),
     ):
         print(
-            f"  {label:<44}{pct(values, 50):>7.2f}{pct(values, 95):>7.2f}{max(values or [0]):>7.2f}"
+            f"  {label:<52}{pct(values, 50):>7.2f}{pct(values, 95):>7.2f}{max(values or [0]):>7.2f}"
         )
-    target = pct(downloaded, 95)
+    target = pct(own, 95)
     print(
-        f"target: downloadable within 2 s at p95: {target:.2f} s ({'met' if target <= 2 else 'not met'})"
+        f"target: a report downloadable within 2 s of submission at p95: {target:.2f} s "
+        f"({'met' if target <= 2 else 'not met'})"
     )
     for err in stats.errors[:20]:
         print("  ERROR", err)
     print(f"logs: {instance}")
-    return 1 if stats.errors or len(results) < args.officers * args.rounds else 0
+    return 1 if stats.errors or len(own) < args.officers * args.rounds else 0
 
 
 if __name__ == "__main__":

@@ -181,41 +181,47 @@ class Ledger:
             self.sent[assessment_id].update(answers)
 
 
+def start_and_fill(client: Client, qv_id: int, q, rng: random.Random, ledger=None) -> int:
+    """Start an assessment and fill every section through the forms (answers chosen at random,
+    remembered in ``ledger`` when given); returns the assessment id."""
+    page = client.call("browse", "GET", "/assessments/").text
+    resp = client.call(
+        "start",
+        "POST",
+        "/assessments/start",
+        expect=(302,),
+        data={"csrf_token": client.token(page), "questionnaire_version_id": qv_id},
+    )
+    aid = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    client.call("browse", "GET", f"/assessments/{aid}")
+    for index, section in enumerate(q.sections, start=1):
+        page = client.call("fill", "GET", f"/assessments/{aid}/section/{index}").text
+        data = {
+            "csrf_token": client.token(page),
+            "revision": REVISION.search(page).group(1),
+            "go": "next",
+        }
+        answers = {}
+        for question in section.questions:
+            value, evidence = answer_for(question, rng)
+            answers[question.id] = (value, evidence)
+            prefix = f"q-{question.id}-"
+            data[prefix + "present"] = "1"
+            data[prefix + "value"] = value
+            data[prefix + "evidence"] = evidence
+        client.call("fill", "POST", f"/assessments/{aid}/section/{index}", expect=(302,), data=data)
+        if ledger is not None:
+            ledger.record(aid, answers)
+    return aid
+
+
 def officer_loop(
     client: Client, email: str, qv_id: int, q, ledger: Ledger, rng: random.Random
 ) -> None:
     while True:
         client.login(email, PASSWORD)
         client.call("browse", "GET", "/dashboard")
-        page = client.call("browse", "GET", "/assessments/").text
-        resp = client.call(
-            "start",
-            "POST",
-            "/assessments/start",
-            expect=(302,),
-            data={"csrf_token": client.token(page), "questionnaire_version_id": qv_id},
-        )
-        aid = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-        client.call("browse", "GET", f"/assessments/{aid}")
-        for index, section in enumerate(q.sections, start=1):
-            page = client.call("fill", "GET", f"/assessments/{aid}/section/{index}").text
-            data = {
-                "csrf_token": client.token(page),
-                "revision": REVISION.search(page).group(1),
-                "go": "next",
-            }
-            answers = {}
-            for question in section.questions:
-                value, evidence = answer_for(question, rng)
-                answers[question.id] = (value, evidence)
-                prefix = f"q-{question.id}-"
-                data[prefix + "present"] = "1"
-                data[prefix + "value"] = value
-                data[prefix + "evidence"] = evidence
-            client.call(
-                "fill", "POST", f"/assessments/{aid}/section/{index}", expect=(302,), data=data
-            )
-            ledger.record(aid, answers)
+        aid = start_and_fill(client, qv_id, q, rng, ledger)
         page = client.call("browse", "GET", f"/assessments/{aid}").text
         client.call(
             "submit",

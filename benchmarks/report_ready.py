@@ -37,46 +37,17 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.load import (  # noqa: E402
     PASSWORD,
-    REVISION,
     Client,
     Stats,
-    answer_for,
     pct,
     prepare_database,
+    start_and_fill,
     start_gunicorn,
     stop,
 )
 
 PAGE_POLL = 1.5  # the result page's first status poll (static/js/report-status.js)
 GIVE_UP = 120.0  # a report not ready by then counts as never ready
-
-
-def fill(client: Client, qv_id: int, q, rng: random.Random) -> int:
-    """Start an assessment and fill every section; returns the assessment id."""
-    page = client.call("browse", "GET", "/assessments/").text
-    resp = client.call(
-        "start",
-        "POST",
-        "/assessments/start",
-        expect=(302,),
-        data={"csrf_token": client.token(page), "questionnaire_version_id": qv_id},
-    )
-    aid = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-    for index, section in enumerate(q.sections, start=1):
-        page = client.call("fill", "GET", f"/assessments/{aid}/section/{index}").text
-        data = {
-            "csrf_token": client.token(page),
-            "revision": REVISION.search(page).group(1),
-            "go": "next",
-        }
-        for question in section.questions:
-            value, evidence = answer_for(question, rng)
-            prefix = f"q-{question.id}-"
-            data[prefix + "present"] = "1"
-            data[prefix + "value"] = value
-            data[prefix + "evidence"] = evidence
-        client.call("fill", "POST", f"/assessments/{aid}/section/{index}", expect=(302,), data=data)
-    return aid
 
 
 def submit_and_wait(client: Client, aid: int, lang: str, seen: dict, lock) -> None:
@@ -139,7 +110,7 @@ def officer(client, email, qv_id, q, rng, rounds, barrier, spread, seen, lock) -
     try:
         client.login(email, PASSWORD)
         for _ in range(rounds):
-            aid = fill(client, qv_id, q, rng)
+            aid = start_and_fill(client, qv_id, q, rng)
             barrier.wait()
             if spread:
                 time.sleep(rng.uniform(0, spread))

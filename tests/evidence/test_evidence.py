@@ -44,7 +44,9 @@ def _draft(actors, officer, *, high_without_note: int = 0):
         raw = "5" if question.id in high else raw_value(question, n)
         if question.answer_type is AnswerType.MATURITY and question.id not in high:
             raw = "2"
-        answer, error = parse_answer(question, raw, False, "", "" if question.id in high else "记录")
+        answer, error = parse_answer(
+            question, raw, False, "", "" if question.id in high else "记录"
+        )
         assert error is None
         assessment.answers.append(services._new_row(question.id, answer, officer))
     actors.session.flush()
@@ -79,9 +81,7 @@ def _post_section(client, assessment, q, index, uploads: dict, extra=None, heade
 def _files(db_session, assessment):
     db_session.expire_all()
     return list(
-        db_session.scalars(
-            select(EvidenceFile).where(EvidenceFile.assessment_id == assessment.id)
-        )
+        db_session.scalars(select(EvidenceFile).where(EvidenceFile.assessment_id == assessment.id))
     )
 
 
@@ -229,7 +229,10 @@ def test_regulator_questions_an_answer_and_the_officer_responds_with_a_file(
     assert "Review the evidence of an answer" in page and "内审.pdf" in page
     # Field-level messages, never a 500.
     for data, message in [
-        ({"question_id": qid, "verdict": "needs_more", "comment": ""}, "Say what evidence is missing."),
+        (
+            {"question_id": qid, "verdict": "needs_more", "comment": ""},
+            "Say what evidence is missing.",
+        ),
         ({"question_id": qid, "verdict": "maybe"}, "Choose whether the evidence is sufficient"),
         ({"question_id": "no-such", "verdict": "sufficient"}, "Choose a question of this"),
         ({"question_id": qid, "verdict": "needs_more", "comment": "长" * 2001}, "too long"),
@@ -238,11 +241,17 @@ def test_regulator_questions_an_answer_and_the_officer_responds_with_a_file(
         assert resp.status_code == 422 and message in resp.get_data(as_text=True), data
     resp = client.post(
         f"{url}/evidence-review",
-        data={"question_id": qid, "verdict": "needs_more", "comment": "请补充最近一次内审的不符合项关闭记录"},
+        data={
+            "question_id": qid,
+            "verdict": "needs_more",
+            "comment": "请补充最近一次内审的不符合项关闭记录",
+        },
         headers=EN,
     )
     assert resp.status_code == 302
-    row = db_session.scalar(select(EvidenceReview).where(EvidenceReview.assessment_id == assessment.id))
+    row = db_session.scalar(
+        select(EvidenceReview).where(EvidenceReview.assessment_id == assessment.id)
+    )
     assert row.author_role == "regulator" and row.verdict.value == "needs_more"
     logout(client)
 
@@ -369,9 +378,7 @@ def test_high_claims_without_evidence_are_flagged_and_filterable(client, actors,
     assert f"/regulator/submissions/{clean.id}" in everything
 
 
-def test_the_pdf_lists_each_file_with_its_date_and_digest_and_the_flags(
-    client, actors, db_session
-):
+def test_the_pdf_lists_each_file_with_its_date_and_digest_and_the_flags(client, actors, db_session):
     officer = actors.officer()
     assessment, q, high = _draft(actors, officer, high_without_note=1)
     login(client, officer)

@@ -103,6 +103,16 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         )
     if action in {"cqo.decide", "assessment.review"}:
         return in_jurisdiction(user, ent) and not is_private_draft(user, obj)
+    # Evidence files and their review (obj: the assessment). A verdict on a question's evidence
+    # may be given on any handed-in submission; the enterprise responds to it.
+    if action == "evidence.download":
+        return role == Role.ADMIN or (
+            (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(user, obj)
+        )
+    if action == "evidence.review":
+        return in_jurisdiction(user, ent) and not is_private_draft(user, obj)
+    if action == "evidence.respond":
+        return is_member(user, ent) and obj.status != AssessmentStatus.DRAFT
     raise ValueError(f"unknown action {action!r}")
 
 
@@ -114,9 +124,18 @@ def visible(user: Any, obj: Any) -> bool:
     return is_member(user, ent) or in_jurisdiction(user, ent)
 
 
+# Actions an administrator may take on objects outside any enterprise or jurisdiction of theirs.
+ADMIN_READS = frozenset({"evidence.download"})
+
+
 def require(action: str, obj: Any = None) -> None:
     """Abort with 404 when the object is not visible to the user, 403 when the action is refused."""
-    if obj is not None and _enterprise_of(obj) is not None and not visible(current_user, obj):
+    if (
+        obj is not None
+        and _enterprise_of(obj) is not None
+        and not visible(current_user, obj)
+        and not (action in ADMIN_READS and can(current_user, action, obj))
+    ):
         abort(404)
     if not can(current_user, action, obj):
         abort(403)

@@ -434,4 +434,101 @@ def seed_demo(
     db.session.flush()
     # The rows went in without the ORM's unit of work: total the statistics afresh.
     rollups.rebuild(db.session.connection())
+    if start_index == 0:
+        counts["evidence_files"] = seed_evidence(users)
     return counts
+
+
+# --- evidence of the showcase enterprise ----------------------------------------------------------
+
+_DEMO_PDF = b"%PDF-1.4\n% CQO Portal demo evidence\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _demo_docx() -> bytes:
+    import io
+    import zipfile
+
+    types = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Override PartName="/word/document.xml" ContentType="'
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+        "</Types>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+def seed_evidence(users: dict[str, object]) -> int:
+    """The showcase enterprise's latest maturity submission gets two evidence files, one answer
+    the Guangzhou bureau asks more evidence for, and one high answer left without any evidence
+    (its note removed; the score does not change). Returns the number of files made."""
+    from cqo_portal import uploads
+    from cqo_portal.assessments import evidence
+    from cqo_portal.core.evidence import is_high_claim
+    from cqo_portal.models import EvidenceFile
+
+    officer = users["officer@demo.cqo.gd.cn"]
+    regulator = users["guangzhou@demo.cqo.gd.cn"]
+    assessment = db.session.scalar(
+        select(Assessment)
+        .where(
+            Assessment.enterprise_id == officer.enterprise_id,
+            Assessment.questionnaire_key == "cqo-qms",
+        )
+        .order_by(Assessment.submitted_at.desc())
+        .limit(1)
+    )
+    if assessment is None:
+        return 0
+    q = services.questionnaire_of(assessment.questionnaire)
+    answers = services.answers_of(assessment, q)
+    questions = [qq for qq in q.questions if answers.get(qq.id) and not answers[qq.id].na]
+    high = [qq for qq in questions if is_high_claim(qq, answers[qq.id])]
+    unsupported = high[-1] if high else None
+    supported = [qq for qq in questions if qq is not unsupported][:2]
+    documents = [
+        ("内部审核报告-2026.pdf", _DEMO_PDF, "application/pdf", ".pdf", date(2026, 3, 31)),
+        (
+            "管理评审记录.docx",
+            _demo_docx(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ".docx",
+            date(2026, 6, 30),
+        ),
+    ]
+    for question, (name, content, mime, ext, day) in zip(supported, documents, strict=False):
+        upload = uploads.CheckedUpload(content=content, mime=mime, extension=ext, filename=name)
+        db.session.add(
+            EvidenceFile(
+                assessment_id=assessment.id,
+                question_id=question.id,
+                original_name=name,
+                stored_path=uploads.store(upload, evidence.CATEGORY),
+                mime=mime,
+                size=upload.size,
+                sha256=upload.sha256,
+                applies_on=day,
+                uploaded_by_id=officer.id,
+                uploaded_at=assessment.submitted_at,
+            )
+        )
+    if supported:
+        evidence.review_evidence(
+            assessment,
+            supported[0].id,
+            "needs_more",
+            "请补充内审发现的不符合项关闭记录。 / Please add the closure records of the audit "
+            "findings.",
+            regulator,
+        )
+    if unsupported is not None:
+        for row in assessment.answers:
+            if row.question_id == unsupported.id:
+                row.evidence = None
+    db.session.flush()
+    services.refresh_unsupported_claims(assessment)
+    db.session.flush()
+    return len(supported)

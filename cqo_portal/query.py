@@ -176,6 +176,8 @@ class SubmissionFilter:
     q: str = ""
     enterprise_id: int | None = None
     ids: tuple[int, ...] | None = None
+    #: Only submissions with at least one high answer that neither a note nor a file supports.
+    unsupported_claims: bool = False
     sort: str = DEFAULT_SORT
 
     def __post_init__(self) -> None:
@@ -274,6 +276,8 @@ def submissions_select(
             stmt = stmt.where(submitted < flt.submitted_before)
     if flt.q:
         stmt = stmt.where(enterprise_search(flt.q))
+    if flt.unsupported_claims:  # the count stored at submission (ix_assessments_unsupported)
+        stmt = stmt.where(Assessment.unsupported_claims > 0)
     return stmt
 
 

@@ -1,14 +1,20 @@
 """Uploaded documents: checked by content (magic bytes) and size, stored outside `static/`.
 
-A file is accepted only when its first bytes say PDF, JPEG or PNG (the name and the browser's
-Content-Type are ignored) and it is no larger than MAX_UPLOAD_BYTES. Accepted files get a random
-name under UPLOAD_FOLDER; they are served only through views that called `authz.require` first.
+A file is accepted only when its content says PDF, JPEG or PNG — or, where the caller allows
+office documents (evidence files), an XLSX or DOCX package: a ZIP whose `[Content_Types].xml`
+declares the workbook or document main part and which holds that part (a package that would
+inflate to far more than it weighs is refused). The name and the browser's Content-Type are
+ignored, and the file is no larger than MAX_UPLOAD_BYTES. Accepted files get a random name under
+UPLOAD_FOLDER; they are served only through views that called `authz.require` first.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import secrets
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +30,32 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
 )
+
+
+# Office Open XML packages: (main part, its content type, MIME type, extension).
+OOXML_KINDS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "xl/workbook.xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsx",
+    ),
+    (
+        "word/document.xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".docx",
+    ),
+)
+#: What the appointment letters accept; evidence files also accept OFFICE_MIMES.
+DOCUMENT_MIMES = frozenset(mime for _magic, mime, _ext in SIGNATURES)
+OFFICE_MIMES = frozenset(mime for _part, _ct, mime, _ext in OOXML_KINDS)
+# A package is refused when it holds more parts, or would inflate to more bytes or at a higher
+# ratio, than any real workbook or document does (a "zip bomb").
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_INFLATED = 200 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+CONTENT_TYPES_MAX = 256 * 1024
 
 
 class UploadRefused(ValueError):
@@ -47,6 +79,10 @@ class CheckedUpload:
     def size(self) -> int:
         return len(self.content)
 
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
 
 def sniff(head: bytes) -> tuple[str, str] | None:
     """The (MIME type, extension) that the leading bytes prove, or None."""
@@ -56,8 +92,37 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_upload(file: FileStorage, max_bytes: int | None = None) -> CheckedUpload:
-    """Read at most the cap (+1 byte) and accept only a non-empty PDF/JPEG/PNG within it."""
+def sniff_office(content: bytes) -> tuple[str, str] | None:
+    """The (MIME type, extension) of an XLSX or DOCX package proved by its parts, or None (also
+    for a damaged ZIP and for one that would inflate out of all proportion)."""
+    if not content.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            members = package.infolist()
+            if len(members) > ZIP_MAX_MEMBERS:
+                return None
+            inflated = sum(m.file_size for m in members)
+            if inflated > ZIP_MAX_INFLATED or inflated > ZIP_MAX_RATIO * max(len(content), 1):
+                return None
+            names = {m.filename for m in members}
+            types = package.getinfo("[Content_Types].xml")
+            if types.file_size > CONTENT_TYPES_MAX:
+                return None
+            declared = package.read(types).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError):
+        return None
+    for part, content_type, mime, ext in OOXML_KINDS:
+        if part in names and content_type in declared:
+            return mime, ext
+    return None
+
+
+def check_upload(
+    file: FileStorage, max_bytes: int | None = None, *, allowed: frozenset[str] = DOCUMENT_MIMES
+) -> CheckedUpload:
+    """Read at most the cap (+1 byte) and accept only a non-empty file within it whose content
+    is of a kind in `allowed` (by default PDF/JPEG/PNG; evidence adds XLSX and DOCX)."""
     cap = max_bytes if max_bytes is not None else current_app.config["MAX_UPLOAD_BYTES"]
     content = file.stream.read(cap + 1)
     if not content:
@@ -72,10 +137,19 @@ def check_upload(file: FileStorage, max_bytes: int | None = None) -> CheckedUplo
             )
         )
     kind = sniff(content[:16])
-    if kind is None:
-        raise UploadRefused(
-            str(_l("Only PDF, JPEG or PNG files are accepted (checked from the file's content)."))
-        )
+    if kind is None and allowed & OFFICE_MIMES:
+        kind = sniff_office(content)
+    if kind is None or kind[0] not in allowed:
+        if allowed & OFFICE_MIMES:
+            message = _l(
+                "Only PDF, JPEG, PNG, XLSX or DOCX files are accepted (checked from the file's "
+                "content)."
+            )
+        else:
+            message = _l(
+                "Only PDF, JPEG or PNG files are accepted (checked from the file's content)."
+            )
+        raise UploadRefused(str(message))
     filename = Path((file.filename or "").replace("\\", "/")).name[:200] or "upload" + kind[1]
     return CheckedUpload(content=content, mime=kind[0], extension=kind[1], filename=filename)
 

@@ -346,6 +346,12 @@ def document() -> dict[str, Any]:
                         "Highest percent score (inclusive).",
                     ),
                     _param(
+                        "unsupported_claims",
+                        {"type": "string", "enum": ["true", "false"]},
+                        "true: only submissions with a high answer (maturity 4 or 5, or scoring "
+                        "band 5 or 6) that has neither an evidence note nor a file.",
+                    ),
+                    _param(
                         "submitted_after",
                         moment,
                         "Submitted at or after (a date means 00:00 UTC).",

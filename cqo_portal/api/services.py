@@ -369,6 +369,7 @@ def submission_filter(args: MultiDict) -> SubmissionFilter:
         score_max=_score(args, "max_score"),
         submitted_from=_moment(args, "submitted_after"),
         submitted_before=_moment(args, "submitted_before"),
+        unsupported_claims=_choice(args, "unsupported_claims", ("true", "false")) == "true",
         sort="id",
     )
 

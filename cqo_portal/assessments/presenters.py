@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
-from cqo_portal.assessments import services
+from cqo_portal.assessments import evidence, services
 from cqo_portal.assessments.benchmarks import peer_groups
-from cqo_portal.core.answers import answer_label
+from cqo_portal.core.answers import Answer, answer_label
 from cqo_portal.core.benchmark import section_trend, total_delta
+from cqo_portal.core.evidence import unsupported_claims
 from cqo_portal.core.plan import improvement_plan, priorities, strengths
+from cqo_portal.core.questionnaire import Questionnaire
 from cqo_portal.core.scoring import Result
 from cqo_portal.cqo.services import current_cqo
 from cqo_portal.enterprises.forms import SIZE_CHOICES
-from cqo_portal.models import Assessment
+from cqo_portal.extensions import db
+from cqo_portal.models import Assessment, EvidenceKind, EvidenceVerdict, User
 from cqo_portal.reference import industry_label, region_label
 
 __all__ = [
@@ -28,6 +31,9 @@ __all__ = [
     "AnswerRow",
     "CQOView",
     "EnterpriseView",
+    "EvidenceEntry",
+    "EvidenceFileView",
+    "EvidenceThread",
     "HiddenGroup",
     "ItemView",
     "PeerPercentile",
@@ -38,6 +44,7 @@ __all__ = [
     "SectionView",
     "Strength",
     "Summary",
+    "UnsupportedClaim",
     "result_view",
 ]
 
@@ -174,6 +181,59 @@ class PlanStep:
     recoverable_points: float
 
 
+# --- evidence: files, their review, claims without evidence ------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFileView:
+    id: int
+    question_id: str
+    number: str
+    name: str
+    applies_on: str  # ISO date
+    sha256: str
+    size: int
+    uploaded_at: str
+    #: Added by a response to a review (after the submission).
+    with_response: bool
+    #: May still be removed (an editable assessment's file added since the last submission).
+    removable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceEntry:
+    """One row of a question's review history: a verdict or the enterprise's response."""
+
+    is_response: bool
+    verdict: str | None  # "sufficient" | "needs_more" | None
+    verdict_label: str
+    comment: str
+    author: str
+    role_label: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceThread:
+    question_id: str
+    number: str
+    question: str
+    entries: tuple[EvidenceEntry, ...]
+    #: The latest verdict asks for more and the enterprise has not answered yet.
+    awaiting_response: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnsupportedClaim:
+    """A high answer (maturity ≥ 4 or band 5 and above) with neither a note nor a file."""
+
+    question_id: str
+    number: str
+    section_title: str
+    question: str
+    answer: str
+
+
 @dataclass(frozen=True, slots=True)
 class ResultView:
     lang: str
@@ -187,6 +247,16 @@ class ResultView:
     sections: tuple[SectionView, ...]
     plan: tuple[PlanStep, ...]
     answers: tuple[AnswerGroup, ...]
+    evidence_files: tuple[EvidenceFileView, ...] = ()
+    evidence_threads: tuple[EvidenceThread, ...] = ()
+    unsupported_claims: tuple[UnsupportedClaim, ...] = ()
+
+    def files_of(self, question_id: str) -> tuple[EvidenceFileView, ...]:
+        return tuple(f for f in self.evidence_files if f.question_id == question_id)
+
+    @property
+    def unsupported_ids(self) -> frozenset[str]:
+        return frozenset(c.question_id for c in self.unsupported_claims)
 
     @property
     def all_questions_listed(self) -> bool:
@@ -337,7 +407,9 @@ def _build(assessment: Assessment, lang: str) -> ResultView:
             trend_delta_percent=tdelta[1] if tdelta else None,
             previous_submitted_at=_when(previous.submitted_at) if previous else None,
         ),
-        strengths=tuple(Strength(title=s.title.get(lang), percent=s.percent) for s in strengths(result)),
+        strengths=tuple(
+            Strength(title=s.title.get(lang), percent=s.percent) for s in strengths(result)
+        ),
         priorities=tuple(
             Priority(
                 title=p.question_text.get(lang),
@@ -362,4 +434,87 @@ def _build(assessment: Assessment, lang: str) -> ResultView:
             for p in plan
         ),
         answers=tuple(groups_out),
+        **_evidence_part(assessment, q, answers, groups_out, lang),
     )
+
+
+def _role_label(role: str) -> str:
+    labels = {"regulator": _("Regulator"), "examiner": _("Examiner"), "officer": _("Enterprise")}
+    return labels.get(role, role)
+
+
+def _evidence_part(
+    assessment: Assessment,
+    q: Questionnaire,
+    answers: dict[str, Answer],
+    groups: list[AnswerGroup],
+    lang: str,
+) -> dict[str, tuple]:
+    """The evidence fields of the ResultView: files, review threads, unsupported claims."""
+    rows = {r.id: (g.section_title, r) for g in groups for r in g.questions}
+    files = evidence.files_of(assessment)
+    reviews = evidence.reviews_of(assessment)
+    awaiting = evidence.open_questions(reviews)
+    author_ids = {r.author_id for r in reviews if r.author_id is not None}
+    names = (
+        dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(author_ids))).all())
+        if author_ids
+        else {}
+    )
+    verdict_labels = {
+        EvidenceVerdict.SUFFICIENT: _("Evidence sufficient"),
+        EvidenceVerdict.NEEDS_MORE: _("More evidence needed"),
+    }
+    by_question: dict[str, list[EvidenceEntry]] = {}
+    for r in reviews:
+        by_question.setdefault(r.question_id, []).append(
+            EvidenceEntry(
+                is_response=r.kind == EvidenceKind.RESPONSE,
+                verdict=r.verdict.value if r.verdict else None,
+                verdict_label=verdict_labels[r.verdict] if r.verdict else _("Response"),
+                comment=r.comment,
+                author=names.get(r.author_id, "—"),
+                role_label=_role_label(r.author_role),
+                created_at=_when(r.created_at),
+            )
+        )
+    order = {qid: i for i, qid in enumerate(rows)}
+    claims = unsupported_claims(q, answers, {f.question_id for f in files})
+    return {
+        "evidence_files": tuple(
+            EvidenceFileView(
+                id=f.id,
+                question_id=f.question_id,
+                number=rows[f.question_id][1].number if f.question_id in rows else "—",
+                name=f.original_name,
+                applies_on=f.applies_on.isoformat(),
+                sha256=f.sha256,
+                size=f.size,
+                uploaded_at=_when(f.uploaded_at),
+                with_response=f.review_id is not None,
+                removable=evidence.can_remove(assessment, f),
+            )
+            for f in sorted(files, key=lambda f: (order.get(f.question_id, len(order)), f.id))
+        ),
+        "evidence_threads": tuple(
+            EvidenceThread(
+                question_id=qid,
+                number=rows[qid][1].number if qid in rows else "—",
+                question=rows[qid][1].text if qid in rows else qid,
+                entries=tuple(entries),
+                awaiting_response=qid in awaiting,
+            )
+            for qid, entries in sorted(by_question.items(), key=lambda kv: order.get(kv[0], 0))
+        ),
+        "unsupported_claims": tuple(
+            UnsupportedClaim(
+                question_id=qid,
+                number=rows[qid][1].number,
+                section_title=rows[qid][0],
+                question=rows[qid][1].text,
+                answer=rows[qid][1].answer,
+            )
+            for qid in claims
+            if qid in rows
+        ),
+    }

@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from cqo_portal import authz, signals
-from cqo_portal.assessments import services, xlsx
+from cqo_portal import authz, signals, uploads
+from cqo_portal.assessments import evidence, services, xlsx
 from cqo_portal.assessments.forms import DiscardDraftForm, WorkbookUploadForm
 from cqo_portal.assessments.presenters import result_view
+from cqo_portal.extensions import db
 from cqo_portal.models import (
     Assessment,
     AssessmentStatus,
+    EvidenceFile,
     QuestionnaireStatus,
     QuestionnaireVersion,
 )
@@ -149,14 +151,22 @@ def section(assessment_id: str, index: int):
     form = FlaskForm()
     outcome = None
     posted: dict[str, services.PostedAnswer] = {}
+    file_errors: dict[str, dict[str, str]] = {}
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         posted = _posted_answers(q, sec)
         base = request.form.get("revision", type=int)
-        outcome = services.save_answers(assessment, posted, current_user, base_revision=base)
-        commit()
-        if request.headers.get("X-Requested-With") == "fetch":
+        fetch = request.headers.get("X-Requested-With") == "fetch"
+        removed: list[str] = []
+        with uploads.removed_unless_committed():
+            outcome = services.save_answers(assessment, posted, current_user, base_revision=base)
+            if not fetch:  # autosave never carries files: only the form's own buttons do
+                file_errors, removed = _evidence_changes(assessment, sec)
+            commit()
+        for path in removed:
+            uploads.delete(path)
+        if fetch:
             stored = services.answers_of(assessment, q)
             return jsonify(
                 saved=outcome.saved,
@@ -170,7 +180,9 @@ def section(assessment_id: str, index: int):
                     and qid not in {c.question.id for c in outcome.conflicts}
                 },
             )
-        if not outcome.errors and not outcome.conflicts:
+        if file_errors:
+            flash(_("Some evidence files could not be attached; see the messages below."), "danger")
+        elif not outcome.errors and not outcome.conflicts:
             flash(_("Saved."), "success")
             target = request.form.get("go")
             if target == "next" and index < len(q.sections):
@@ -206,7 +218,57 @@ def section(assessment_id: str, index: int):
         state=services.answer_state,
         progress=services.progress(q, answers),
         form=form,
-    )
+        **_evidence_context(assessment, file_errors),
+    ), 422 if file_errors else 200
+
+
+def _evidence_context(assessment: Assessment, file_errors: dict[str, dict[str, str]]) -> dict:
+    files: dict[str, list[EvidenceFile]] = {}
+    for f in evidence.files_of(assessment):
+        files.setdefault(f.question_id, []).append(f)
+    return {
+        "evidence_files": files,
+        "can_remove_file": lambda f: evidence.can_remove(assessment, f),
+        "file_errors": file_errors,
+        "max_upload_mb": f"{current_app.config['MAX_UPLOAD_BYTES'] / 1024 / 1024:g}",
+    }
+
+
+def _evidence_changes(assessment: Assessment, sec) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Attach the files chosen on a section page and remove the one asked for.
+
+    Returns the refused files' messages (question id -> field -> message) and the stored paths
+    of removed files, to delete once the transaction is committed.
+    """
+    errors: dict[str, dict[str, str]] = {}
+    removed: list[str] = []
+    ids = {question.id for question in sec.questions}
+    for question in sec.questions:
+        prefix = f"q-{question.id}-"
+        file = request.files.get(prefix + "file")
+        if not file:
+            continue
+        try:
+            applies_on = evidence.parse_applies_on(request.form.get(prefix + "file_date"))
+            upload = evidence.check_file(file)
+            evidence.attach_file(assessment, question.id, upload, applies_on, current_user)
+        except uploads.UploadRefused as e:
+            errors[question.id] = {"file": e.message}
+        except evidence.EvidenceError as e:
+            errors[question.id] = {e.field: str(e.message)}
+    remove_id = request.form.get("remove_file", type=int)
+    if remove_id is not None:
+        row = db.session.get(EvidenceFile, remove_id)
+        if row is None or row.assessment_id != assessment.id or row.question_id not in ids:
+            flash(_("That file is no longer attached."), "warning")
+        else:
+            try:
+                removed.append(evidence.remove_file(assessment, row, current_user))
+            except evidence.EvidenceError as e:
+                errors[row.question_id] = {"file": str(e.message)}
+            else:
+                flash(_("The file “%(name)s” is removed.", name=row.original_name), "info")
+    return errors, removed
 
 
 @bp.route("/<assessment_id>/submit", methods=["POST"])
@@ -253,8 +315,56 @@ def result(assessment_id: str):
     assessment = _load(assessment_id, "assessment.view")
     if assessment.status == AssessmentStatus.DRAFT or assessment.result is None:
         return redirect(url_for(".overview", assessment_id=assessment.id))
+    return _result_page(assessment)
+
+
+def _result_page(assessment: Assessment, respond_errors: dict | None = None, status: int = 200):
     view = result_view(assessment, page_lang())
-    return render_template("assessments/result.html", assessment=assessment, v=view)
+    return render_template(
+        "assessments/result.html",
+        assessment=assessment,
+        v=view,
+        respond_form=FlaskForm(),
+        respond_errors=respond_errors or {},
+        can_respond=authz.can(current_user, "evidence.respond", assessment),
+        max_upload_mb=f"{current_app.config['MAX_UPLOAD_BYTES'] / 1024 / 1024:g}",
+    ), status
+
+
+@bp.route("/<assessment_id>/evidence/respond", methods=["POST"])
+@login_required
+def respond_evidence(assessment_id: str):
+    """The enterprise answers a request for more evidence on one question (maybe with a file)."""
+    assessment = _load(assessment_id, "assessment.view", "evidence.respond")
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    qid = request.form.get("question_id", "")
+    file = request.files.get("file")
+    try:
+        with uploads.removed_unless_committed():
+            upload = applies_on = None
+            if file:
+                applies_on = evidence.parse_applies_on(request.form.get("file_date"))
+                upload = evidence.check_file(file)
+            evidence.respond(
+                assessment, qid, request.form.get("comment"), current_user, upload, applies_on
+            )
+            commit()
+    except uploads.UploadRefused as e:
+        return _result_page(assessment, {"question_id": qid, "file": e.message}, 422)
+    except evidence.EvidenceError as e:
+        return _result_page(assessment, {"question_id": qid, e.field: str(e.message)}, 422)
+    flash(_("Your response is sent to the bureau."), "success")
+    return redirect(url_for(".result", assessment_id=assessment.id, _anchor="evidence-review"))
+
+
+@bp.route("/evidence/<file_id>")
+@login_required
+def evidence_file(file_id: str):
+    """One evidence file: for the enterprise's officers, the regulators over its city, admins."""
+    row = get_or_404(EvidenceFile, file_id)
+    authz.require("evidence.download", row.assessment)
+    return uploads.send(row.stored_path, row.mime, row.original_name)
 
 
 def _xlsx_response(data: bytes, filename: str) -> Response:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from cqo_portal import audit, rollups, signals
 from cqo_portal.core.answers import Answer, is_answered, missing_required, parse_answer
+from cqo_portal.core.evidence import unsupported_claims
 from cqo_portal.core.questionnaire import Question, Questionnaire, parse_questionnaire
 from cqo_portal.core.scoring import Result, score_assessment
 from cqo_portal.core.text import Text
@@ -24,6 +25,7 @@ from cqo_portal.models import (
     AssessmentAnswer,
     AssessmentStatus,
     Enterprise,
+    EvidenceFile,
     QuestionnaireStatus,
     QuestionnaireVersion,
     SectionScore,
@@ -260,6 +262,7 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     result = score_assessment(q, answers)
     before = {"status": assessment.status.value}
     store_result(assessment, result)
+    refresh_unsupported_claims(assessment, q, answers)
     assessment.status = AssessmentStatus.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
@@ -334,6 +337,35 @@ def store_result(assessment: Assessment, result: Result) -> None:
         row.percent = sec.percent
     for row in existing.values():
         assessment.section_scores.remove(row)
+
+
+def questions_with_files(assessment: Assessment) -> set[str]:
+    """Ids of the assessment's questions that have at least one evidence file."""
+    return set(
+        db.session.scalars(
+            select(EvidenceFile.question_id)
+            .where(EvidenceFile.assessment_id == assessment.id)
+            .distinct()
+        )
+    )
+
+
+def unsupported_claim_ids(
+    assessment: Assessment, q: Questionnaire, answers: dict[str, Answer]
+) -> tuple[str, ...]:
+    return unsupported_claims(q, answers, questions_with_files(assessment))
+
+
+def refresh_unsupported_claims(
+    assessment: Assessment,
+    q: Questionnaire | None = None,
+    answers: dict[str, Answer] | None = None,
+) -> int:
+    """Store how many high answers lack evidence (the regulator's list filters on it)."""
+    q = q or questionnaire_of(assessment.questionnaire)
+    answers = answers if answers is not None else answers_of(assessment, q)
+    assessment.unsupported_claims = len(unsupported_claim_ids(assessment, q, answers))
+    return assessment.unsupported_claims
 
 
 def result_of(assessment: Assessment) -> Result | None:

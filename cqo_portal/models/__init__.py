@@ -17,6 +17,12 @@ from cqo_portal.models.enterprises import (
     Enterprise,
     EnterpriseInvitation,
 )
+from cqo_portal.models.evidence import (
+    EvidenceFile,
+    EvidenceKind,
+    EvidenceReview,
+    EvidenceVerdict,
+)
 from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
 from cqo_portal.models.statistics import (
     EnterpriseSlice,
@@ -37,6 +43,10 @@ __all__ = [
     "EnterpriseInvitation",
     "EnterpriseSlice",
     "EnterpriseStat",
+    "EvidenceFile",
+    "EvidenceKind",
+    "EvidenceReview",
+    "EvidenceVerdict",
     "QuestionnaireStatus",
     "QuestionnaireVersion",
     "Report",

@@ -121,6 +121,7 @@ class Assessment(db.Model):
             "enterprise_id",
         ),
         Index("ix_assessments_enterprise_status_percent", "enterprise_id", "status", "percent"),
+        Index("ix_assessments_unsupported", "unsupported_claims", "submitted_at", "id"),
         # A city's submissions in list order (every city regulator's lists, the city filter),
         # by date or by score, and its review queue (status "submitted"); the trailing columns
         # let the other filters be checked on the index entries before any row is read.
@@ -187,6 +188,9 @@ class Assessment(db.Model):
     # The full stored result (~14 KB): loaded only when a page shows one submission, never by lists.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     review_comment: Mapped[str | None] = mapped_column(Text)
+    #: How many high answers have neither an evidence note nor a file (cqo_portal.core.evidence),
+    #: stored at submission and when evidence changes, so the regulator's list can filter on it.
+    unsupported_claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

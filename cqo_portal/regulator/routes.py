@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from cqo_portal import authz
-from cqo_portal.assessments import review
+from cqo_portal.assessments import evidence, review
 from cqo_portal.assessments.presenters import result_view
 from cqo_portal.cqo import services as cqo_services
 from cqo_portal.models import Assessment
@@ -98,7 +98,12 @@ def submission(assessment_id: str):
     return _render_submission(assessment, ReviewForm())
 
 
-def _render_submission(assessment: Assessment, form: ReviewForm, status: int = 200):
+def _render_submission(
+    assessment: Assessment,
+    form: ReviewForm,
+    status: int = 200,
+    evidence_errors: dict[str, str] | None = None,
+):
     view = result_view(assessment, page_lang())
     return render_template(
         "regulator/submission.html",
@@ -110,7 +115,36 @@ def _render_submission(assessment: Assessment, form: ReviewForm, status: int = 2
         can_review=review.can_be_reviewed(assessment)
         and authz.can(current_user, "assessment.review", assessment),
         form=form,
+        can_review_evidence=authz.can(current_user, "evidence.review", assessment),
+        evidence_form=FlaskForm(),
+        evidence_errors=evidence_errors or {},
+        evidence_posted=request.form if evidence_errors else {},
     ), status
+
+
+@bp.route("/submissions/<assessment_id>/evidence-review", methods=["POST"])
+@login_required
+def review_evidence(assessment_id: str):
+    """A verdict on one question's evidence: sufficient, or more needed (with a comment)."""
+    assessment = get_or_404(Assessment, assessment_id)
+    authz.require("evidence.review", assessment)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        evidence.review_evidence(
+            assessment,
+            request.form.get("question_id", ""),
+            request.form.get("verdict", ""),
+            request.form.get("comment"),
+            current_user,
+        )
+    except evidence.EvidenceError as e:
+        return _render_submission(
+            assessment, ReviewForm(formdata=None), 422, {e.field: str(e.message)}
+        )
+    commit()
+    flash(_("Your verdict on the evidence is recorded."), "success")
+    return redirect(url_for(".submission", assessment_id=assessment.id, _anchor="evidence-review"))
 
 
 @bp.route("/submissions/<assessment_id>/review", methods=["POST"])

@@ -184,6 +184,7 @@ class SubmissionSearch:
             submitted_from=_day_start(day_from) if day_from else None,
             submitted_before=_day_start(day_to + timedelta(days=1)) if day_to else None,
             q=q,
+            unsupported_claims=args.get("unsupported_claims") == "1",
             sort=sort,
         )
         return cls(filter=flt, after=a.after(), notes=a.notes)
@@ -212,6 +213,7 @@ class SubmissionSearch:
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
             "q": f.q,
+            "unsupported_claims": "1" if f.unsupported_claims else None,
             "sort": None if f.sort == DEFAULT_SORT else f.sort,
             "after": self.after,
         }

@@ -28,6 +28,8 @@
     busy = true; dirty = false; show(text.saving);
     var data = new FormData(form);
     data.set("go", "stay");
+    // Evidence files go with the page's own buttons only (the server ignores them here).
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (el) { data.delete(el.name); });
     fetch(form.dataset.autosave, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch", "Accept": "application/json" }

@@ -227,6 +227,19 @@ EXPECTED: dict[str, Rule] = {
     "regulator.review_submission": Rule(
         JURISDICTION_ONLY, data=lambda _w, _s: {"accept": "1", "comment": "好"}
     ),
+    # Evidence: files for the enterprise, its regulators and admins; verdicts by the
+    # jurisdiction's regulators; responses by the enterprise's officers.
+    "regulator.review_evidence": Rule(
+        JURISDICTION_ONLY,
+        data=lambda _w, _s: {"question_id": "nope", "verdict": "needs_more", "comment": "补充"},
+    ),
+    "assessments.respond_evidence": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"question_id": "nope", "comment": "已补充"}
+    ),
+    "assessments.evidence_file": Rule(
+        roles(HIDDEN, anon=LOGIN, member=ALLOW, city_in=ALLOW, province=ALLOW, admin=ALLOW),
+        params={"file_id": lambda _w, s: s.evidence_file},
+    ),
     # The data API (bearer tokens of regulators; scoped to the token owner's jurisdiction).
     "api.openapi_document": Rule(PUBLIC),
     "api.enterprises": Rule(API_REGULATORS, token=True),

@@ -27,6 +27,7 @@ from cqo_portal.models import (
     CQORegistration,
     CQOStatus,
     Enterprise,
+    EvidenceFile,
     Report,
     ReportStatus,
     User,
@@ -77,6 +78,7 @@ class Side:
     submitted: int
     report: int
     report_number: str
+    evidence_file: int
     cqo_submitted: int
     cqo_draft: int
     invitation: int
@@ -130,6 +132,19 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
         generated_at=utcnow(),
     )
     session.add(report)
+    evidence_file = EvidenceFile(
+        assessment_id=submitted.id,
+        question_id=qv_first_question(submitted),
+        original_name="内审记录.pdf",
+        stored_path=_store_letter(),
+        mime="application/pdf",
+        size=len(LETTER),
+        sha256=hashlib.sha256(LETTER).hexdigest(),
+        applies_on=utcnow().date(),
+        uploaded_by_id=officer.id,
+    )
+    session.add(evidence_file)
+    session.flush()
     cqo_submitted = CQORegistration(
         enterprise_id=ent.id,
         status=CQOStatus.SUBMITTED,
@@ -159,6 +174,7 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
         "submitted": submitted.id,
         "report": report.id,
         "report_number": report.number,
+        "evidence_file": evidence_file.id,
         "cqo_submitted": cqo_submitted.id,
         "cqo_draft": cqo_draft.id,
     }

@@ -246,3 +246,20 @@ def total(counts: Iterable[ActionCounts]) -> ActionCounts:
     for c in counts:
         out = out + c
     return out
+
+
+def rates(counts: ActionCounts) -> dict:
+    """The figures of one group as plain values (rates rounded to 4 places, None when no kept
+    action): what the dashboard's tables and the data API show."""
+
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 4)
+
+    return {
+        "total": counts.total,
+        "done": counts.done,
+        "dropped": counts.dropped,
+        "overdue": counts.overdue,
+        "completion_rate": r(counts.completion_rate),
+        "overdue_rate": r(counts.overdue_rate),
+    }

@@ -31,6 +31,22 @@ def answer_at(level: int):
     return answer
 
 
+def better(question) -> Answer:
+    """A better answer than ``answer_at(1)`` gives, for any scored kind of question."""
+    t = question.answer_type
+    if t is AnswerType.MATURITY:
+        return Answer(value=4)
+    if t is AnswerType.BAND:
+        return Answer(value=80)
+    if t is AnswerType.YES_PARTLY_NO:
+        return Answer(value="yes")
+    if t is AnswerType.CHOICE:
+        return Answer(value=max(question.options, key=lambda o: o.score).id)
+    if t is AnswerType.NUMBER:
+        return Answer(value=max((s.min for s in question.thresholds), default=question.max or 0))
+    return Answer(value="每季度召开质量例会，形成会议纪要")
+
+
 def submitted(actors, enterprise, officer, *, level: int = 1, overrides=None):
     """A submitted cqo-qms assessment of ``enterprise``; ``overrides`` maps question id → Answer."""
     assessment = services.start_assessment(enterprise, actors.questionnaire("cqo-qms"), officer)

@@ -142,11 +142,11 @@ def _fields(form: ActionForm) -> services.ActionFields:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/new/<assessment_id>/<question_id>", methods=["GET", "POST"])
 @login_required
-def create():
+def create(assessment_id: str, question_id: str):
     """A new action for one plan step of a scored submission (title prefilled from its suggestion)."""
-    assessment = get_or_404(Assessment, request.values.get("assessment"))
+    assessment = get_or_404(Assessment, assessment_id)
     authz.require("assessment.view", assessment)
     authz.require("action.edit", assessment)
     if assessment.status not in SUBMITTED_STATUSES or assessment.result is None:
@@ -156,7 +156,6 @@ def create():
     plan = improvement_plan(
         q, assessment_services.answers_of(assessment, q), Result.from_data(assessment.result)
     )
-    question_id = request.values.get("question", "")
     step = next((p for p in plan if p.question_id == question_id), None)
     if step is None:
         abort(404)

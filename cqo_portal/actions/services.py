@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import get_timezone
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal_column, select
 
 from cqo_portal import audit
 from cqo_portal.authz import scope_to_jurisdiction
@@ -203,7 +203,11 @@ def actions_for_draft(
 
 
 def _past_due(today: date):
-    return case((ImprovementAction.due_on < today, True), else_=False)
+    """``due_on < today`` as a grouping column. The day is written into the SQL (it is ours, an
+    ISO date, never user input) so that SELECT and GROUP BY hold the very same expression:
+    PostgreSQL refuses a GROUP BY whose bound parameters differ from the SELECT's."""
+    day = literal_column(f"'{today.isoformat()}'")
+    return case((ImprovementAction.due_on < day, 1), else_=0)
 
 
 def _counts(rows: Iterable) -> dict:

@@ -26,9 +26,9 @@ def test_result_page_offers_an_action_per_plan_step_and_prefills_the_suggestion(
     _ent, officer, assessment = _setup(actors)
     login(client, officer)
     html = client.get(f"/assessments/{assessment.id}/result").get_data(as_text=True)
-    links = re.findall(r'href="(/actions/new\?assessment=\d+&amp;question=[^"]+)"', html)
+    links = re.findall(r'href="(/actions/new/\d+/[^"]+)"', html)
     assert links
-    form = client.get(links[0].replace("&amp;", "&")).get_data(as_text=True)
+    form = client.get(links[0]).get_data(as_text=True)
     assert 'name="title"' in form and re.search(r'name="title"[^>]*value="[^"]+"', form)
 
 
@@ -37,7 +37,7 @@ def test_create_edit_and_status_changes_are_one_audited_write_each(client, actor
     qid = maturity_ids(assessment)[0]
     login(client, officer)
     resp = client.post(
-        f"/actions/new?assessment={assessment.id}&question={qid}",
+        f"/actions/new/{assessment.id}/{qid}",
         data={
             "title": "建立供应商质量月度评审",
             "owner_name": "采购部",
@@ -84,7 +84,7 @@ def test_bad_input_gives_field_messages_and_keeps_what_was_typed(client, actors,
     )
     client.post("/lang/en")
     resp = client.post(
-        f"/actions/new?assessment={assessment.id}&question={qid}",
+        f"/actions/new/{assessment.id}/{qid}",
         data={"title": "Keep this title", "owner_name": "", "due_on": "31/01/2030"},
     )
     assert resp.status_code == 422
@@ -94,8 +94,8 @@ def test_bad_input_gives_field_messages_and_keeps_what_was_typed(client, actors,
     assert "Name the person or department accountable." in html
     assert db_session.scalar(select(ImprovementAction.id)) is None
     # A question that is not a step of this result's plan, and a non-number: 404, never a 500.
-    assert client.get(f"/actions/new?assessment={assessment.id}&question=nope").status_code == 404
-    assert client.get("/actions/new?assessment=abc&question=x").status_code == 404
+    assert client.get(f"/actions/new/{assessment.id}/nope").status_code == 404
+    assert client.get("/actions/new/abc/x").status_code == 404
     a = action(assessment, qid, officer)
     db_session.flush()
     resp = client.post(f"/actions/{a.id}/status", data={"status": "done", "note": "  "})

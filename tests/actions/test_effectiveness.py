@@ -125,3 +125,15 @@ def test_regulator_sees_the_comparison_on_the_submission_page(client, actors, db
     html = client.get(f"/regulator/submissions/{second.id}").get_data(as_text=True)
     assert 'data-verdict="improved"' in html
     assert "plan-action-new" not in html  # the bureau reads, it does not plan
+
+
+def test_chinese_result_page_and_board(client, actors, db_session):
+    """Needs the new msgids in the catalogue."""
+    ent, officer, first, ids, better, same = _two_cycles(actors, db_session)
+    second = submitted(actors, ent, officer, level=1, overrides={ids[0]: Answer(value=4)})
+    login(client, officer)
+    client.post("/lang/zh")
+    html = client.get(f"/assessments/{second.id}/result").get_data(as_text=True)
+    assert "上次评估以来的改进措施" in html and "有改善" in html
+    board = client.get("/actions/").get_data(as_text=True)
+    assert "计划中" in board and "改进措施" in board

@@ -33,7 +33,7 @@ def test_another_enterprises_officer_can_neither_see_nor_change_an_action(
         == 404
     )
     qid = maturity_ids(assessment)[1]
-    assert client.get(f"/actions/new?assessment={assessment.id}&question={qid}").status_code == 404
+    assert client.get(f"/actions/new/{assessment.id}/{qid}").status_code == 404
     assert "本企业的行动" not in client.get("/actions/").get_data(as_text=True)
     ws = load_workbook(io.BytesIO(client.get("/actions/actions.xlsx").data)).active
     assert len(list(ws.values)) == 1  # the header alone

@@ -43,7 +43,7 @@ def _inject():
         if not authz.can(current_user, "action.edit", assessment):
             return None
         out: dict[str, list[ImprovementAction]] = {}
-        for a in assessment_actions(assessment):
+        for a in services.planned_from(assessment.id):
             out.setdefault(a.question_id, []).append(a)
         return out
 
@@ -59,20 +59,6 @@ def _inject():
         "planned_actions": planned_actions,
         "action_status_labels": status_labels,
     }
-
-
-def assessment_actions(assessment: Assessment) -> list[ImprovementAction]:
-    from sqlalchemy import select
-
-    from cqo_portal.extensions import db
-
-    return list(
-        db.session.scalars(
-            select(ImprovementAction)
-            .where(ImprovementAction.assessment_id == assessment.id)
-            .order_by(ImprovementAction.id)
-        )
-    )
 
 
 def _own_enterprise_id() -> int:
@@ -175,7 +161,7 @@ def create(assessment_id: str, question_id: str):
 
 def _status_form(action: ImprovementAction, formdata=None) -> StatusForm:
     labels = status_labels()
-    form = StatusForm(formdata=formdata) if formdata is not None else StatusForm(formdata=None)
+    form = StatusForm(formdata=formdata)
     keep = action.status.value
     form.status.choices = [(keep, _("%(status)s (note only)", status=labels[keep]))] + [
         (s.value, labels[s.value]) for s in services.TRANSITIONS[action.status]

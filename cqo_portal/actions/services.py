@@ -159,6 +159,17 @@ def board(enterprise_id: int, status: str = "", *, overdue_only: bool = False) -
     return [BoardRow(a, overdue(a, today)) for a in db.session.scalars(stmt)]
 
 
+def planned_from(assessment_id: int) -> list[ImprovementAction]:
+    """The actions planned from one submission, oldest first (its result page's plan shows them)."""
+    return list(
+        db.session.scalars(
+            select(ImprovementAction)
+            .where(ImprovementAction.assessment_id == assessment_id)
+            .order_by(ImprovementAction.id)
+        )
+    )
+
+
 def overdue_count(enterprise_id: int) -> int:
     """The enterprise's overdue actions: one count on the board's index."""
     return db.session.scalar(

@@ -138,6 +138,7 @@ ROUTE_MODULES = (
     "cqo_portal.admin.accounts",
     "cqo_portal.admin.api_tokens",
     "cqo_portal.api.routes",
+    "cqo_portal.actions.routes",
 )
 
 

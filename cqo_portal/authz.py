@@ -19,6 +19,7 @@ from cqo_portal.models import (
     CQORegistration,
     CQOStatus,
     Enterprise,
+    ImprovementAction,
     Report,
     Role,
     User,
@@ -29,7 +30,7 @@ from cqo_portal.reference import PROVINCE_CODE, covers
 def _enterprise_of(obj: Any) -> Enterprise | None:
     if isinstance(obj, Enterprise):
         return obj
-    if isinstance(obj, Assessment | CQORegistration):
+    if isinstance(obj, Assessment | CQORegistration | ImprovementAction):
         return obj.enterprise
     if isinstance(obj, Report):
         return obj.assessment.enterprise
@@ -91,13 +92,25 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return role == Role.REGULATOR and bool(user.jurisdiction_code)
     if action in {"enterprise.register", "enterprise.join"}:
         return role == Role.OFFICER and user.enterprise_id is None
-    if action in {"enterprise.edit", "enterprise.invite", "cqo.edit", "assessment.create"}:
+    if action in {
+        "enterprise.edit",
+        "enterprise.invite",
+        "cqo.edit",
+        "assessment.create",
+        "action.edit",  # improvement actions: the enterprise's own officers plan and update them
+    }:
         return is_member(user, ent)
     if action == "assessment.edit":
         return is_member(user, ent) and obj.is_editable
     if action == "assessment.discard":  # a draft never handed in; submissions are kept
         return is_member(user, ent) and obj.status == AssessmentStatus.DRAFT
-    if action in {"enterprise.view", "cqo.view", "assessment.view", "report.download"}:
+    if action in {
+        "enterprise.view",
+        "cqo.view",
+        "assessment.view",
+        "report.download",
+        "action.view",
+    }:
         return (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(
             user, obj
         )

@@ -436,6 +436,7 @@ def seed_demo(
     rollups.rebuild(db.session.connection())
     if start_index == 0:
         counts["evidence_files"] = seed_evidence(users)
+    counts["actions"] = seed_actions(rng, first_index=start_index)
     return counts
 
 
@@ -532,3 +533,123 @@ def seed_evidence(users: dict[str, object]) -> int:
     services.refresh_unsupported_claims(assessment)
     db.session.flush()
     return len(supported)
+
+
+# --- improvement actions --------------------------------------------------------------------------
+
+#: Demo enterprises (from the first of a run) that get improvement actions.
+ACTION_ENTERPRISES = 12
+
+_ACTION_OWNERS = ["质量部 陈工", "生产部 李经理", "采购部 王主管", "技术部 张工", "人事部 刘经理"]
+
+
+def seed_actions(rng: random.Random, *, first_index: int = 0) -> int:
+    """Improvement actions for a few enterprises, in every status, some overdue.
+
+    Each is planned from the plan of an enterprise's second-latest submission of a questionnaire
+    (so its latest one shows the effectiveness comparison) or, with a single submission, from
+    that one. Done actions go first to the questions that did improve, so the comparison shows
+    each verdict. Dates of open actions are relative to today (overdue ones a few days past).
+    """
+    from cqo_portal.actions.services import local_today
+    from cqo_portal.core.plan import improvement_plan
+    from cqo_portal.core.scoring import Result
+    from cqo_portal.models import ActionNote, ActionStatus, ImprovementAction
+
+    ent_ids = db.session.scalars(
+        select(Enterprise.id).order_by(Enterprise.id).offset(first_index).limit(ACTION_ENTERPRISES)
+    ).all()
+    today = local_today()
+    made = 0
+    for n, ent_id in enumerate(ent_ids):
+        subs = db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.enterprise_id == ent_id,
+                Assessment.status.in_([AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED]),
+            )
+            .order_by(Assessment.questionnaire_key, Assessment.submitted_at)
+        ).all()
+        if not subs:
+            continue
+        key = subs[-1].questionnaire_key
+        mine = [a for a in subs if a.questionnaire_key == key]
+        source, later = (mine[-2], mine[-1]) if len(mine) >= 2 else (mine[-1], None)
+        q = services.questionnaire_of(source.questionnaire)
+        before = Result.from_data(source.result)
+        plan = improvement_plan(q, services.answers_of(source, q), before)
+        after = Result.from_data(later.result) if later is not None else None
+
+        def gained(step, before=before, after=after) -> bool:
+            b, a = (
+                before.questions.get(step.question_id),
+                after and after.questions.get(step.question_id),
+            )
+            return bool(a and b and (a.fraction or 0) > (b.fraction or 0))
+
+        steps = sorted(plan[:8], key=lambda p: not gained(p))[: 6 if n == 0 else rng.randint(2, 5)]
+        planned_at = source.submitted_at + timedelta(days=7)
+        # Enterprise #0 has one of each: done (twice), in progress, overdue, due later, dropped.
+        statuses = (
+            ["done", "done", "in_progress", "overdue", "planned", "dropped"]
+            if n == 0
+            else [
+                rng.choice(["done", "done", "in_progress", "overdue", "planned", "dropped"])
+                for _ in steps
+            ]
+        )
+        for step, kind in zip(steps, statuses, strict=False):
+            done = kind == "done"
+            if kind == "overdue":
+                due = today - timedelta(days=rng.randint(3, 40))
+            elif kind in ("planned", "in_progress"):
+                due = today + timedelta(days=rng.randint(10, 90))
+            else:
+                due = planned_at.date() + timedelta(days=rng.randint(30, 120))
+            status = {
+                "done": ActionStatus.DONE,
+                "in_progress": ActionStatus.IN_PROGRESS,
+                "dropped": ActionStatus.DROPPED,
+            }.get(kind, ActionStatus.PLANNED)
+            action = ImprovementAction(
+                enterprise_id=ent_id,
+                assessment_id=source.id,
+                questionnaire_key=key,
+                question_id=step.question_id,
+                title=step.suggestion.zh[:200],
+                owner_name=rng.choice(_ACTION_OWNERS),
+                due_on=due,
+                expected_effect=f"{step.next_label.zh}：{step.question_text.zh}"[:2000],
+                status=status,
+                created_at=planned_at,
+                completed_on=(due - timedelta(days=rng.randint(0, 20))) if done else None,
+            )
+            db.session.add(action)
+            when = planned_at + timedelta(days=rng.randint(5, 25))
+            if status in (ActionStatus.IN_PROGRESS, ActionStatus.DONE):
+                action.notes.append(
+                    ActionNote(
+                        status_after=ActionStatus.IN_PROGRESS,
+                        note="已成立专项小组，制定实施计划。",
+                        created_at=when,
+                    )
+                )
+            if done:
+                action.notes.append(
+                    ActionNote(
+                        status_after=ActionStatus.DONE,
+                        note="措施已落实，记录已归档。",
+                        created_at=when + timedelta(days=20),
+                    )
+                )
+            if status == ActionStatus.DROPPED:
+                action.notes.append(
+                    ActionNote(
+                        status_after=ActionStatus.DROPPED,
+                        note="与新的年度质量目标合并，不再单独推进。",
+                        created_at=when,
+                    )
+                )
+            made += 1
+    db.session.flush()
+    return made

@@ -207,14 +207,41 @@ def document() -> dict[str, Any]:
             "additionalProperties": False,
         },
     }
+    action_figures = {
+        "total": {"type": "integer", "minimum": 0, "description": "Actions planned."},
+        "done": {"type": "integer", "minimum": 0},
+        "dropped": {"type": "integer", "minimum": 0},
+        "overdue": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Open (planned or in progress) actions whose due date (Asia/Shanghai "
+            "local day) is over; an action due today is not overdue.",
+        },
+        "completion_rate": _nullable(
+            "number", minimum=0, maximum=1, description="done ÷ (total − dropped)."
+        ),
+        "overdue_rate": _nullable(
+            "number", minimum=0, maximum=1, description="overdue ÷ (total − dropped)."
+        ),
+    }
+    schemas["ActionFigures"] = _obj(
+        action_figures, "Improvement actions planned by enterprises from their results."
+    )
+    schemas["CityActionFigures"] = _obj({"city_code": {"type": "string"}, **action_figures})
     schemas["EnterpriseDetail"] = {
         **schemas["Enterprise"],
         "properties": {
             **schemas["Enterprise"]["properties"],
             "current_cqo": {"oneOf": [_ref("CQO"), {"type": "null"}]},
             "submissions": {"type": "array", "items": _ref("Submission")},
+            "improvement_actions": _ref("ActionFigures"),
         },
-        "required": [*schemas["Enterprise"]["required"], "current_cqo", "submissions"],
+        "required": [
+            *schemas["Enterprise"]["required"],
+            "current_cqo",
+            "submissions",
+            "improvement_actions",
+        ],
     }
     schemas["SubmissionDetail"] = {
         **schemas["Submission"],
@@ -257,6 +284,14 @@ def document() -> dict[str, Any]:
                     "with_approved_cqo": {"type": "integer", "minimum": 0},
                     "ratio": _nullable("number", minimum=0, maximum=1),
                 }
+            ),
+            "improvement_actions": _obj(
+                {
+                    **action_figures,
+                    "by_city": {"type": "array", "items": _ref("CityActionFigures")},
+                },
+                "Every improvement action of the jurisdiction's enterprises (not limited by the "
+                "questionnaire or cycle year filters), in all and by the enterprise's city.",
             ),
         }
     )

@@ -20,8 +20,10 @@ from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 
 from cqo_portal import authz
+from cqo_portal.actions import services as action_services
 from cqo_portal.assessments.services import questionnaire_of
 from cqo_portal.authz import scope_to_jurisdiction
+from cqo_portal.core.actions import ActionCounts
 from cqo_portal.cqo.services import FILED, current_cqo_select
 from cqo_portal.extensions import db
 from cqo_portal.models import (
@@ -244,6 +246,8 @@ def get_enterprise(user: User, enterprise_id: int) -> dict[str, Any] | None:
     data["current_cqo"] = _cqo_data(current) if current else None
     rows = db.session.execute(_submissions(user, SubmissionFilter(enterprise_id=ent.id, sort="id")))
     data["submissions"] = [_submission_data(r) for r in rows]
+    counts = action_services.counts_by_enterprise([ent.id]).get(ent.id)
+    data["improvement_actions"] = action_services.rates(counts or ActionCounts())
     return data
 
 
@@ -476,5 +480,17 @@ def statistics(user: User, args: MultiDict) -> dict[str, Any]:
             "with_approved_cqo": with_cqo,
             "ratio": round(with_cqo / enterprises, 4) if enterprises else None,
         },
+        "improvement_actions": _action_figures(user),
         "jurisdiction_code": user.jurisdiction_code,
+    }
+
+
+def _action_figures(user: User) -> dict[str, Any]:
+    """Improvement actions of the jurisdiction's enterprises, in all and by city (every year)."""
+    by_city = action_services.counts_by_city(user)
+    return {
+        **action_services.rates(action_services.total(by_city.values())),
+        "by_city": [
+            {"city_code": code, **action_services.rates(c)} for code, c in sorted(by_city.items())
+        ],
     }

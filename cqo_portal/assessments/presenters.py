@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from cqo_portal.assessments import evidence, services
 from cqo_portal.assessments.benchmarks import peer_groups
+from cqo_portal.core import actions as core_actions
 from cqo_portal.core.answers import Answer, answer_label
 from cqo_portal.core.benchmark import section_trend, total_delta
 from cqo_portal.core.evidence import unsupported_claims
@@ -23,10 +25,11 @@ from cqo_portal.core.scoring import Result
 from cqo_portal.cqo.services import current_cqo
 from cqo_portal.enterprises.forms import SIZE_CHOICES
 from cqo_portal.extensions import db
-from cqo_portal.models import Assessment, EvidenceKind, EvidenceVerdict, User
+from cqo_portal.models import Assessment, EvidenceKind, EvidenceVerdict, ImprovementAction, User
 from cqo_portal.reference import industry_label, region_label
 
 __all__ = [
+    "ActionEffect",
     "AnswerGroup",
     "AnswerRow",
     "CQOView",
@@ -45,6 +48,7 @@ __all__ = [
     "Strength",
     "Summary",
     "UnsupportedClaim",
+    "action_status_label",
     "result_view",
 ]
 
@@ -235,6 +239,28 @@ class UnsupportedClaim:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionEffect:
+    """An improvement action planned from the previous submission, and whether its question's
+    score moved in this one (ISO 9001 10.2: was the action effective?)."""
+
+    title: str
+    owner: str
+    due_on: str
+    status: str
+    status_label: str
+    completed_on: str | None
+    #: The question's number when its text is printed on a section page, else None.
+    number: str | None
+    question: str
+    points_before: float | None
+    max_before: float | None
+    points_after: float | None
+    max_after: float | None
+    verdict: str
+    verdict_label: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResultView:
     lang: str
     enterprise: EnterpriseView
@@ -247,6 +273,8 @@ class ResultView:
     sections: tuple[SectionView, ...]
     plan: tuple[PlanStep, ...]
     answers: tuple[AnswerGroup, ...]
+    #: Actions planned from the previous submission of this questionnaire, with their effect.
+    actions: tuple[ActionEffect, ...] = ()
     evidence_files: tuple[EvidenceFileView, ...] = ()
     evidence_threads: tuple[EvidenceThread, ...] = ()
     unsupported_claims: tuple[UnsupportedClaim, ...] = ()
@@ -434,7 +462,75 @@ def _build(assessment: Assessment, lang: str) -> ResultView:
             for p in plan
         ),
         answers=tuple(groups_out),
+        actions=_action_effects(previous, prev_result, result, q, numbers, lang),
         **_evidence_part(assessment, q, answers, groups_out, lang),
+    )
+
+
+# --- improvement actions since the last assessment ----------------------------------------------
+
+
+def action_status_label(status: str) -> str:
+    """An improvement action's status in the current language."""
+    return {
+        core_actions.PLANNED: _("Planned"),
+        core_actions.IN_PROGRESS: _("In progress"),
+        core_actions.DONE: _("Done"),
+        core_actions.DROPPED: _("Dropped"),
+    }[status]
+
+
+def _verdict_label(verdict: str) -> str:
+    return {
+        core_actions.IMPROVED: _("Improved"),
+        core_actions.UNCHANGED: _("Unchanged"),
+        core_actions.WORSE: _("Worse"),
+        core_actions.NOT_COMPARABLE: _("Not comparable"),
+    }[verdict]
+
+
+def _action_effects(
+    previous: Assessment | None,
+    prev_result: Result | None,
+    result: Result,
+    q,
+    numbers: dict[str, str],
+    lang: str,
+) -> tuple[ActionEffect, ...]:
+    """The actions planned from ``previous``, each with its question's score before and after."""
+    if previous is None:
+        return ()
+    rows = list(
+        db.session.scalars(
+            select(ImprovementAction)
+            .where(ImprovementAction.assessment_id == previous.id)
+            .order_by(ImprovementAction.due_on, ImprovementAction.id)
+        )
+    )
+    effects = core_actions.effectiveness(
+        prev_result,
+        result,
+        [core_actions.ActionInput(a.id, a.question_id, a.status.value) for a in rows],
+    )
+    texts = {question.id: question.text.get(lang) for question in q.questions}
+    return tuple(
+        ActionEffect(
+            title=a.title,
+            owner=a.owner_name,
+            due_on=a.due_on.isoformat(),
+            status=a.status.value,
+            status_label=action_status_label(a.status.value),
+            completed_on=a.completed_on.isoformat() if a.completed_on else None,
+            number=numbers.get(a.question_id),
+            question=texts.get(a.question_id, a.question_id),
+            points_before=e.points_before,
+            max_before=e.max_before,
+            points_after=e.points_after,
+            max_after=e.max_after,
+            verdict=e.verdict,
+            verdict_label=_verdict_label(e.verdict),
+        )
+        for a, e in zip(rows, effects, strict=True)
     )
 
 

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate. Importing this package registers them all."""
 
 from cqo_portal.models.accounts import ApiToken, Role, User, UserSession
+from cqo_portal.models.actions import ActionNote, ActionStatus, ImprovementAction
 from cqo_portal.models.assessments import (
     SUBMITTED_STATUSES,
     Assessment,
@@ -32,6 +33,8 @@ from cqo_portal.models.statistics import (
 )
 
 __all__ = [
+    "ActionNote",
+    "ActionStatus",
     "ApiToken",
     "Assessment",
     "AssessmentAnswer",
@@ -47,6 +50,7 @@ __all__ = [
     "EvidenceKind",
     "EvidenceReview",
     "EvidenceVerdict",
+    "ImprovementAction",
     "QuestionnaireStatus",
     "QuestionnaireVersion",
     "Report",

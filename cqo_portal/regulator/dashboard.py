@@ -6,6 +6,8 @@ from flask import render_template, request
 from flask_login import current_user, login_required
 
 from cqo_portal import authz, statistics
+from cqo_portal.actions import services as action_services
+from cqo_portal.reference import region_label
 from cqo_portal.regulator import bp, services
 from cqo_portal.web import page_lang
 
@@ -27,9 +29,16 @@ def dashboard():
     if questionnaire not in keys:
         questionnaire = ""
     data = statistics.figures(current_user, year, questionnaire, lang)
+    by_city = action_services.counts_by_city(current_user)
     return render_template(
         "regulator/dashboard.html",
         d=data,
+        action_rows=sorted(by_city.items()),
+        action_total=action_services.total(by_city.values()),
+        action_chart=(
+            [region_label(code, lang) for code, c in sorted(by_city.items()) if c.kept],
+            [round(100 * c.completion_rate, 1) for _code, c in sorted(by_city.items()) if c.kept],
+        ),
         questionnaires=choices,
         questionnaire_titles={k: (zh if lang == "zh" else en) for k, zh, en in choices},
     )

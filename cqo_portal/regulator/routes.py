@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from cqo_portal import authz
+from cqo_portal.actions import services as action_services
 from cqo_portal.assessments import evidence, review
 from cqo_portal.assessments.presenters import result_view
 from cqo_portal.cqo import services as cqo_services
@@ -254,4 +255,7 @@ def enterprises():
     page = services.list_enterprises(current_user, flt)
     if page.restarted:
         flt.notes.append(_("That page is no longer available; showing the first page."))
-    return render_template("regulator/enterprises.html", page=page, flt=flt)
+    action_counts = action_services.counts_by_enterprise([r.enterprise.id for r in page.items])
+    return render_template(
+        "regulator/enterprises.html", page=page, flt=flt, action_counts=action_counts
+    )

@@ -136,7 +136,15 @@ def prepare() -> list[Visitor]:
         u("assessments.import_xlsx"),
         u("accounts.change_password"),
         u("accounts.logins"),
+        u("actions.board"),
     ]
+    from cqo_portal.models import ImprovementAction
+
+    first_action = db.session.scalar(
+        select(ImprovementAction.id).where(ImprovementAction.enterprise_id == ent.id).limit(1)
+    )
+    if first_action is not None:
+        off.paths.append(u("actions.detail", action_id=first_action))
     if submitted is not None:
         off.paths.append(u("assessments.result", assessment_id=submitted.id))
     off.main = [

@@ -100,6 +100,7 @@ def submitted(_w: World, s: Side) -> int:
 
 # Default URL parameters by name; a Rule's params override them for one endpoint.
 PARAMS: dict[str, Callable[[World, Side], Any]] = {
+    "action_id": lambda _w, s: s.action,
     "assessment_id": submitted,
     "submission_id": submitted,
     "enterprise_id": lambda _w, s: s.enterprise,
@@ -197,6 +198,22 @@ EXPECTED: dict[str, Rule] = {
         JURISDICTION_ONLY, data=lambda _w, _s: {"approve": "1"}
     ),
     # Self-assessments (officers of the enterprise only; drafts are private).
+    # Improvement actions: the enterprise's own officers plan and change them; the bureau sees
+    # figures only (dashboard, enterprise list, API).
+    "actions.board": Rule(OFFICERS, note="each officer sees their own enterprise's board"),
+    "actions.board_xlsx": Rule(OFFICERS, note="each officer exports their own enterprise's board"),
+    "actions.create": Rule(
+        MEMBER_ONLY,
+        params={"question_id": lambda _w, s: s.plan_question},
+        data=lambda _w, _s: {"title": "整改", "owner_name": "质量部", "due_on": "2030-01-01"},
+    ),
+    "actions.detail": Rule(
+        MEMBER_ONLY,
+        data=lambda _w, _s: {"title": "整改", "owner_name": "质量部", "due_on": "2030-01-01"},
+    ),
+    "actions.change_status": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"status": "in_progress", "note": "已启动"}
+    ),
     "assessments.index": Rule(OFFICERS),
     "assessments.start": Rule(
         OFFICERS, data=lambda w, _s: {"questionnaire_version_id": w.questionnaire_version}
@@ -269,6 +286,7 @@ EXPECTED: dict[str, Rule] = {
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 OBJECT_ARGS = {
+    "action_id",
     "assessment_id",
     "submission_id",
     "enterprise_id",

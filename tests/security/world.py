@@ -83,6 +83,8 @@ class Side:
     cqo_draft: int
     invitation: int
     invitation_token: str
+    action: int  # an improvement action planned from the submission
+    plan_question: str  # a question of the submission's improvement plan
     users: dict[str, int | None]  # role -> user id (anon -> None)
 
 
@@ -167,7 +169,10 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
     cqo_submitted.letter_size = len(LETTER)
     invitation, invitation_token = invite_member(ent, officer, f"invitee-{ent.id}@example.cn")
     rollups.refresh_enterprises(session, [ent.id])  # the filings were written directly
+    action, plan_question = _improvement_action(submitted, officer)
     return {
+        "action": action,
+        "plan_question": plan_question,
         "invitation": invitation.id,
         "invitation_token": invitation_token,
         "draft": draft.id,
@@ -178,6 +183,25 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
         "cqo_submitted": cqo_submitted.id,
         "cqo_draft": cqo_draft.id,
     }
+
+
+def _improvement_action(submitted: Assessment, officer: User) -> tuple[int, str]:
+    """An action on the first plan step; the last step's question is left to plan."""
+    from datetime import date
+
+    from cqo_portal.actions import services as action_services
+    from cqo_portal.core.plan import improvement_plan
+    from cqo_portal.core.scoring import Result
+
+    q = assessment_services.questionnaire_of(submitted.questionnaire)
+    plan = improvement_plan(
+        q, assessment_services.answers_of(submitted, q), Result.from_data(submitted.result)
+    )
+    fields = action_services.ActionFields(
+        title=f"整改 {SCRIPT}", owner_name="质量部", due_on=date(2030, 1, 1), expected_effect=""
+    )
+    action = action_services.create_action(submitted, plan[0].question_id, fields, officer)
+    return action.id, plan[-1].question_id
 
 
 def _store_letter() -> str:

@@ -23,6 +23,7 @@ from cqo_portal import rollups
 from cqo_portal.accounts.services import create_user, find_user_by_email
 from cqo_portal.assessments import catalogue, services
 from cqo_portal.core.answers import Answer
+from cqo_portal.core.evidence import unsupported_claims
 from cqo_portal.core.questionnaire import (
     AnswerType,
     Question,
@@ -162,6 +163,9 @@ def _scored_set(q: Questionnaire, rng: random.Random, quality: float) -> ScoredS
             "max_points": result.max_points,
             "percent": result.percent,
             "level_code": result.level.code,
+            # Bulk-seeded submissions have no evidence files: a high answer without a note is
+            # a claim without evidence.
+            "unsupported_claims": len(unsupported_claims(q, answers, ())),
         },
     )
 

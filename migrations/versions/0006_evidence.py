@@ -2,8 +2,8 @@
 
 Files attached to answers (evidence_files), the bureau's verdicts on a question's evidence and
 the enterprise's responses (evidence_reviews), and the count of unsupported high claims stored on
-each assessment (assessments.unsupported_claims) for the regulator's list filter. Submissions
-made before this revision count 0 until they are submitted again.
+each assessment (assessments.unsupported_claims) for the regulator's list filter, counted here for
+the submissions already present.
 
 Revision ID: 0006
 Revises: 0005
@@ -58,6 +58,40 @@ def upgrade():
     with op.batch_alter_table('assessments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unsupported_claims', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_assessments_unsupported', ['unsupported_claims', 'submitted_at', 'id'], unique=False)
+    _count_unsupported_claims()
+
+
+def _count_unsupported_claims():
+    """Count the high claims without evidence of the submissions already there (no file is
+    attached yet, so a claim is unsupported when its answer has no evidence note): per
+    questionnaire version, maturity answers of level 4 and up and band answers of 70 % and up."""
+    import json
+
+    from cqo_portal.core.evidence import HIGH_BAND_VALUE, HIGH_MATURITY
+    from cqo_portal.core.questionnaire import AnswerType, parse_questionnaire
+
+    conn = op.get_bind()
+    versions = conn.execute(sa.text('SELECT id, key, version, definition FROM questionnaire_versions')).all()
+    count = sa.text(
+        "UPDATE assessments SET unsupported_claims = ("
+        " SELECT count(*) FROM assessment_answers a"
+        " WHERE a.assessment_id = assessments.id AND NOT a.na"
+        " AND (a.evidence IS NULL OR trim(a.evidence) = '')"
+        " AND ((a.question_id IN :maturity AND CAST(a.value AS FLOAT) >= :maturity_min)"
+        " OR (a.question_id IN :band AND CAST(a.value AS FLOAT) >= :band_min)))"
+        " WHERE questionnaire_version_id = :version AND submitted_at IS NOT NULL"
+    ).bindparams(sa.bindparam('maturity', expanding=True), sa.bindparam('band', expanding=True))
+    for version_id, key, version, definition in versions:
+        data = json.loads(definition) if isinstance(definition, str) else definition
+        q = parse_questionnaire(data, source=f'{key}@{version}')
+        maturity = [x.id for x in q.questions if x.answer_type is AnswerType.MATURITY]
+        band = [x.id for x in q.questions if x.answer_type is AnswerType.BAND]
+        if not maturity and not band:
+            continue
+        conn.execute(count, {
+            'maturity': maturity or ['-'], 'band': band or ['-'], 'version': version_id,
+            'maturity_min': HIGH_MATURITY, 'band_min': HIGH_BAND_VALUE,
+        })
 
 
 def downgrade():

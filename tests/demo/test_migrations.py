@@ -169,3 +169,46 @@ def test_upgrade_fills_the_superseded_numbers_from_the_reissue_events(scratch_ur
             assert services.superseded_by("GD-CQO-GONE") is None
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrade_counts_the_claims_without_evidence_of_existing_submissions(scratch_url, tmp_path):
+    """Migration 0006 counts, for submissions made before it, the high answers that carry no
+    evidence note, as the portal counts them at submit (no file can be attached yet)."""
+    from flask_migrate import downgrade, upgrade
+
+    from cqo_portal import create_app
+    from cqo_portal.assessments import services
+    from cqo_portal.demo import seed_demo
+    from cqo_portal.extensions import db
+    from cqo_portal.models import Assessment
+
+    os.environ.setdefault("CQO_INSTANCE_PATH", str(tmp_path))
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url, "UPLOAD_FOLDER": str(tmp_path)}
+    )
+    with app.app_context():
+        upgrade()
+        seed_demo(enterprises=12, seed=11)
+        db.session.commit()
+        submitted = sa.select(Assessment).where(Assessment.submitted_at.is_not(None))
+
+        def portal_count(a):
+            q = services.questionnaire_of(a.questionnaire)
+            return len(services.unsupported_claim_ids(a, q, services.answers_of(a, q)))
+
+        expected = {a.id: portal_count(a) for a in db.session.scalars(submitted)}
+        assert any(expected.values()) and not all(expected.values())
+        # what the seeding stored agrees with the portal's own count
+        assert {a.id: a.unsupported_claims for a in db.session.scalars(submitted)} == expected
+        db.session.remove()
+
+        # Back before the evidence tables (their files and notes go), then forward again: the
+        # upgrade counts each submission's claims as the portal now counts them.
+        downgrade(revision="0005")
+        db.session.remove()
+        upgrade()
+        counted = {a.id: a.unsupported_claims for a in db.session.scalars(submitted)}
+        assert counted == {a.id: portal_count(a) for a in db.session.scalars(submitted)}
+        assert set(counted) == set(expected) and any(counted.values())
+        db.session.remove()
+        db.engine.dispose()

@@ -218,23 +218,42 @@ def review_evidence(
         comment,
         _l("Say what evidence is missing.") if kind == EvidenceVerdict.NEEDS_MORE else None,
     )
+    return _add_entry(
+        assessment,
+        question_id,
+        EvidenceKind.REVIEW,
+        kind,
+        text,
+        reviewer,
+        "evidence.review",
+        {"question_id": question_id, "verdict": kind.value, "comment": text},
+    )
+
+
+def _add_entry(
+    assessment: Assessment,
+    question_id: str,
+    kind: EvidenceKind,
+    verdict: EvidenceVerdict | None,
+    comment: str | None,
+    author: User,
+    action: str,
+    after: dict,
+) -> EvidenceReview:
+    """One entry of a question's evidence thread (a verdict or a response), audited."""
     row = EvidenceReview(
         assessment_id=assessment.id,
         question_id=question_id,
-        kind=EvidenceKind.REVIEW,
-        verdict=kind,
-        comment=text,
-        author_id=reviewer.id,
-        author_role=reviewer.role.value,
+        kind=kind,
+        verdict=verdict,
+        comment=comment,
+        author_id=author.id,
+        author_role=author.role.value,
     )
     db.session.add(row)
     db.session.flush()
     audit.record(
-        "evidence.review",
-        assessment,
-        after={"question_id": question_id, "verdict": kind.value, "comment": text},
-        city_code=assessment.city_code,
-        actor_id=reviewer.id,
+        action, assessment, after=after, city_code=assessment.city_code, actor_id=author.id
     )
     return row
 
@@ -255,23 +274,15 @@ def respond(
     text = _comment(comment, _l("Say what you add or why the evidence suffices."))
     if upload is not None and applies_on is None:
         raise EvidenceError(_l("Give the date the evidence applies to."), "date")
-    row = EvidenceReview(
-        assessment_id=assessment.id,
-        question_id=question_id,
-        kind=EvidenceKind.RESPONSE,
-        verdict=None,
-        comment=text,
-        author_id=user.id,
-        author_role=user.role.value,
-    )
-    db.session.add(row)
-    db.session.flush()
-    audit.record(
-        "evidence.respond",
+    row = _add_entry(
         assessment,
-        after={"question_id": question_id, "comment": text},
-        city_code=assessment.city_code,
-        actor_id=user.id,
+        question_id,
+        EvidenceKind.RESPONSE,
+        None,
+        text,
+        user,
+        "evidence.respond",
+        {"question_id": question_id, "comment": text},
     )
     if upload is not None and applies_on is not None:
         _add_file(assessment, question_id, upload, applies_on, user, review=row)

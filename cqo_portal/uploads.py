@@ -15,6 +15,7 @@ import io
 import os
 import secrets
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def sniff_office(content: bytes) -> tuple[str, str] | None:
             if types.file_size > CONTENT_TYPES_MAX:
                 return None
             declared = package.read(types).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, RuntimeError, ValueError, EOFError):
         return None
     for part, content_type, mime, ext in OOXML_KINDS:
         if part in names and content_type in declared:

@@ -535,7 +535,12 @@ def _action_effects(
 
 
 def _role_label(role: str) -> str:
-    labels = {"regulator": _("Regulator"), "examiner": _("Examiner"), "officer": _("Enterprise")}
+    labels = {
+        "regulator": _("Regulator"),
+        "examiner": _("Examiner"),
+        "officer": _("Enterprise"),
+        "admin": _("Administrator"),
+    }
     return labels.get(role, role)
 
 

@@ -30,6 +30,7 @@ from cqo_portal.models import (
     QuestionnaireStatus,
     QuestionnaireVersion,
 )
+from cqo_portal.query import url_id
 from cqo_portal.web import commit, get_or_404, page_lang
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -256,7 +257,7 @@ def _evidence_changes(assessment: Assessment, sec) -> tuple[dict[str, dict[str, 
             errors[question.id] = {"file": e.message}
         except evidence.EvidenceError as e:
             errors[question.id] = {e.field: str(e.message)}
-    remove_id = request.form.get("remove_file", type=int)
+    remove_id = url_id(request.form.get("remove_file"))
     if remove_id is not None:
         row = db.session.get(EvidenceFile, remove_id)
         if row is None or row.assessment_id != assessment.id or row.question_id not in ids:

@@ -55,3 +55,12 @@ def docx_bomb() -> bytes:
 def plain_zip() -> bytes:
     """A ZIP that is neither a workbook nor a document."""
     return package({"readme.txt": "hello"})
+
+
+def corrupt_docx() -> bytes:
+    """A DOCX whose [Content_Types].xml part has a broken deflate stream (a damaged download)."""
+    data = bytearray(docx())
+    start = data.index(b"[Content_Types].xml") + len("[Content_Types].xml")  # its local header
+    for i in range(start + 2, start + 12):
+        data[i] ^= 0xFF
+    return bytes(data)

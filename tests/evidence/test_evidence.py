@@ -141,6 +141,7 @@ def test_files_are_checked_by_content_and_size_never_by_name(app, client, actors
         (files.EXE, "report.pdf", "2026-01-01", "Only PDF, JPEG, PNG"),  # a renamed program
         (files.plain_zip(), "records.docx", "2026-01-01", "Only PDF, JPEG, PNG"),
         (files.docx_bomb(), "bomb.docx", "2026-01-01", "Only PDF, JPEG, PNG"),
+        (files.corrupt_docx(), "damaged.docx", "2026-01-01", "Only PDF, JPEG, PNG"),
         (b"%PDF-1.4" + b"0" * cap, "big.pdf", "2026-01-01", "larger than"),
         (files.PDF, "nodate.pdf", "", "Give the date the evidence applies to."),
         (files.PDF, "baddate.pdf", "31/12/2026", "YYYY-MM-DD"),
@@ -371,11 +372,11 @@ def test_high_claims_without_evidence_are_flagged_and_filterable(client, actors,
     page = client.get(f"/regulator/submissions/{flagged.id}", headers=EN).get_data(as_text=True)
     assert 'id="unsupported-claims"' in page and "High claim without evidence" in page
     listed = client.get("/regulator/submissions?unsupported_claims=1", headers=EN).get_data(True)
-    assert f"/regulator/submissions/{flagged.id}" in listed
-    assert f"/regulator/submissions/{clean.id}" not in listed
+    assert f'/regulator/submissions/{flagged.id}"' in listed
+    assert f'/regulator/submissions/{clean.id}"' not in listed
     assert 'id="f-unsupported" name="unsupported_claims" value="1" checked' in listed
     everything = client.get("/regulator/submissions", headers=EN).get_data(True)
-    assert f"/regulator/submissions/{clean.id}" in everything
+    assert f'/regulator/submissions/{clean.id}"' in everything
 
 
 def test_the_pdf_lists_each_file_with_its_date_and_digest_and_the_flags(client, actors, db_session):
@@ -408,3 +409,15 @@ def test_the_api_parses_the_unsupported_claims_filter(app):
         assert not submission_filter(MultiDict()).unsupported_claims
         with pytest.raises(ApiQueryError):
             submission_filter(MultiDict({"unsupported_claims": "yes"}))
+
+
+def test_ids_too_large_for_the_database_are_no_such_file(client, actors, db_session):
+    """A file id or a removal beyond what a row id can be is "not found", never a server error."""
+    officer = actors.officer()
+    assessment, q, _ = _draft(actors, officer)
+    login(client, officer)
+    huge = "99999999999999999999"
+    assert client.get(f"/assessments/evidence/{huge}").status_code == 404
+    resp = _post_section(client, assessment, q, 1, {}, extra={"remove_file": huge})
+    assert resp.status_code in (200, 302)
+    assert _files(db_session, assessment) == []

@@ -32,4 +32,5 @@ def test_the_flags_files_and_review_read_in_chinese(client, actors, db_session):
     assert "个答案自评为高水平，但既无证据说明也无证据文件" in page
     pdf = client.get(f"/reports/{assessment.id}.pdf?lang=zh").data
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "无证据支撑的高分自评" in text and "证据文件" in text and "内审.pdf" in text
+    assert "无证据支撑的高分自评" in text and "内审.pdf" in text
+    assert "证据日期 2026-01-01" in text  # the file's row, translated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,6 +14,27 @@ from cqo_portal.extensions import db
 
 #: The portal's two content languages, in order of preference.
 LANGUAGES = ("zh", "en")
+
+#: The media type of the XLSX workbooks the portal sends.
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Row ids are 32-bit integers in every table.
+_MAX_ID = 2**31 - 1
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def file_stamp() -> str:
+    """The moment in a downloaded file's name: 20261206-1430 (UTC)."""
+    from cqo_portal.models.base import utcnow
+
+    return utcnow().strftime("%Y%m%d-%H%M")
+
+
+def spreadsheet_text(value: str | None) -> str:
+    """Text a spreadsheet will not run as a formula, without XML-illegal control characters."""
+    if not value:
+        return ""
+    value = _ILLEGAL_XML.sub("", value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def page_lang() -> str:
@@ -42,6 +64,8 @@ def get_or_404(model: type, ident: Any) -> Any:
     try:
         ident = int(ident)
     except (TypeError, ValueError):
+        abort(404)
+    if not 0 < ident <= _MAX_ID:  # the database would refuse it: no such row
         abort(404)
     obj = db.session.get(model, ident)
     if obj is None:

@@ -3,9 +3,17 @@ change with its note, the XLSX export; and the overdue count of the navigation b
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,7 +29,7 @@ from cqo_portal.models import (
     Assessment,
     ImprovementAction,
 )
-from cqo_portal.web import commit, get_or_404, page_lang
+from cqo_portal.web import XLSX_MIME, commit, file_stamp, get_or_404, page_lang
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -36,7 +44,9 @@ def _inject():
         user = current_user
         if not (user.is_authenticated and user.is_officer and user.enterprise_id):
             return 0
-        return services.overdue_count(user.enterprise_id)
+        if "overdue_actions" not in g:  # once per request, however many places show it
+            g.overdue_actions = services.overdue_count(user.enterprise_id)
+        return g.overdue_actions
 
     def planned_actions(assessment: Assessment) -> dict[str, list[ImprovementAction]] | None:
         """The actions planned from this submission by question, for its own officers (else None)."""
@@ -102,7 +112,6 @@ def board():
         status=status,
         labels=status_labels(),
         questions={r.action.id: _question_label(r.action, lang) for r in rows},
-        overdue_total=services.overdue_count(enterprise_id),
     )
 
 
@@ -110,12 +119,13 @@ def board():
 @login_required
 def board_xlsx():
     enterprise_id = _own_enterprise_id()
-    data = xlsx.board_workbook(services.board(enterprise_id), page_lang())
-    stamp = datetime.now().strftime("%Y%m%d")
+    data = xlsx.board_workbook(services.board(enterprise_id, with_notes=True), page_lang())
     return Response(
         data,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="improvement-actions-{stamp}.xlsx"'},
+        mimetype=XLSX_MIME,
+        headers={
+            "Content-Disposition": f'attachment; filename="improvement-actions-{file_stamp()}.xlsx"'
+        },
     )
 
 

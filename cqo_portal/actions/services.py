@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import get_timezone
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from cqo_portal import audit
 from cqo_portal.authz import scope_to_jurisdiction
@@ -147,10 +148,20 @@ class BoardRow:
     overdue: bool
 
 
-def board(enterprise_id: int, status: str = "", *, overdue_only: bool = False) -> list[BoardRow]:
-    """The enterprise's actions by due day (then id), optionally one status or only overdue."""
+def board(
+    enterprise_id: int, status: str = "", *, overdue_only: bool = False, with_notes: bool = False
+) -> list[BoardRow]:
+    """The enterprise's actions by due day (then id), optionally one status or only overdue;
+    each with its source submission's questionnaire loaded (and its notes, ``with_notes``)."""
     today = local_today()
-    stmt = select(ImprovementAction).where(ImprovementAction.enterprise_id == enterprise_id)
+    loads = [selectinload(ImprovementAction.assessment).selectinload(Assessment.questionnaire)]
+    if with_notes:
+        loads.append(selectinload(ImprovementAction.notes))
+    stmt = (
+        select(ImprovementAction)
+        .where(ImprovementAction.enterprise_id == enterprise_id)
+        .options(*loads)
+    )
     if overdue_only:
         stmt = stmt.where(ImprovementAction.status.in_(OPEN), ImprovementAction.due_on < today)
     elif status:
@@ -213,19 +224,19 @@ def actions_for_draft(
     return out
 
 
-def _past_due(today: date):
-    """``due_on < today`` as a grouping column. The day is written into the SQL (it is ours, an
-    ISO date, never user input) so that SELECT and GROUP BY hold the very same expression:
-    PostgreSQL refuses a GROUP BY whose bound parameters differ from the SELECT's."""
-    day = literal_column(f"'{today.isoformat()}'")
-    return case((ImprovementAction.due_on < day, 1), else_=0)
+def _count_columns(today: date) -> tuple:
+    """How many actions a (group, status) row holds, and how many of them are past their day."""
+    past_due = case((ImprovementAction.due_on < today, 1), else_=0)
+    return func.count(), func.sum(past_due)
 
 
 def _counts(rows: Iterable) -> dict:
-    """{group key: ActionCounts} from rows of (key, status, past due, n)."""
+    """{group key: ActionCounts} from rows of (key, status, n, n past due)."""
     grouped: dict = {}
-    for key, status, past_due, n in rows:
-        grouped.setdefault(key, []).append((status.value, bool(past_due), n))
+    for key, status, n, n_past in rows:
+        n_past = int(n_past or 0)
+        items = grouped.setdefault(key, [])
+        items += [(status.value, True, n_past), (status.value, False, n - n_past)]
     return {key: count_actions(items) for key, items in grouped.items()}
 
 
@@ -233,24 +244,24 @@ def counts_by_enterprise(enterprise_ids: list[int]) -> dict[int, ActionCounts]:
     """Completion and overdue figures of the given enterprises (one GROUP BY on the index)."""
     if not enterprise_ids:
         return {}
-    today = local_today()
-    past_due = _past_due(today)
     rows = db.session.execute(
-        select(ImprovementAction.enterprise_id, ImprovementAction.status, past_due, func.count())
+        select(
+            ImprovementAction.enterprise_id,
+            ImprovementAction.status,
+            *_count_columns(local_today()),
+        )
         .where(ImprovementAction.enterprise_id.in_(enterprise_ids))
-        .group_by(ImprovementAction.enterprise_id, ImprovementAction.status, past_due)
+        .group_by(ImprovementAction.enterprise_id, ImprovementAction.status)
     ).all()
     return _counts(rows)
 
 
 def counts_by_city(user: User) -> dict[str, ActionCounts]:
     """Completion and overdue figures per city of the user's jurisdiction (the enterprise's city)."""
-    today = local_today()
-    past_due = _past_due(today)
     stmt = (
-        select(Enterprise.city_code, ImprovementAction.status, past_due, func.count())
+        select(Enterprise.city_code, ImprovementAction.status, *_count_columns(local_today()))
         .join(Enterprise, Enterprise.id == ImprovementAction.enterprise_id)
-        .group_by(Enterprise.city_code, ImprovementAction.status, past_due)
+        .group_by(Enterprise.city_code, ImprovementAction.status)
     )
     rows = db.session.execute(scope_to_jurisdiction(stmt, user)).all()
     return _counts(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 
 from flask_babel import force_locale
@@ -11,14 +10,7 @@ from flask_babel import gettext as _
 
 from cqo_portal.actions.forms import status_labels
 from cqo_portal.actions.services import BoardRow
-
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _text(value: str | None) -> str:
-    """Text a spreadsheet will not run as a formula, without XML-illegal control characters."""
-    value = _ILLEGAL_XML.sub("", value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+from cqo_portal.web import spreadsheet_text as _text
 
 
 def board_workbook(rows: Iterable[BoardRow], lang: str) -> bytes:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,10 +28,10 @@ from cqo_portal.models import Assessment, Enterprise, QuestionnaireVersion, Sect
 from cqo_portal.query import SubmissionFilter, ordered_submissions
 from cqo_portal.reference import industry_label, region_label
 from cqo_portal.regulator import services
+from cqo_portal.web import spreadsheet_text
 
 BATCH = 1000
 SPOOL_BYTES = 8 * 1024 * 1024
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -82,14 +81,6 @@ def headers(columns: list[SectionColumn]) -> list[str]:
         _("Review comment"),
         *[c.header for c in columns],
     ]
-
-
-def _safe_text(value: str | None) -> str:
-    """Text a spreadsheet will not run as a formula, without XML-illegal control characters."""
-    if not value:
-        return ""
-    value = _ILLEGAL_XML.sub("", value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _when(value: datetime | None, tz: tzinfo) -> str:
@@ -149,7 +140,7 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
         status = r[9].value if hasattr(r[9], "value") else r[9]
         yield [
             r[0],
-            _safe_text(r[1]),
+            spreadsheet_text(r[1]),
             r[2],
             region_label(r[3], lang),
             industry_label(r[4], lang),
@@ -164,7 +155,7 @@ def export_rows(user: User, flt: SubmissionFilter, lang: str) -> Iterator[list[A
             r[13],
             levels.get(r[14], r[14] or ""),
             _when(r[15], tz),
-            _safe_text(r[16]),
+            spreadsheet_text(r[16]),
             *sections,
         ]
 
@@ -223,7 +214,11 @@ def reports_zip(assessment_ids: list[int], lang: str) -> IO[bytes]:
             report = ready_report(assessment, lang)
             zf.writestr(f"{report.number}.pdf", report.pdf or b"")
             writer.writerow(
-                [report.number, _safe_text(assessment.enterprise.name), assessment.enterprise.uscc]
+                [
+                    report.number,
+                    spreadsheet_text(assessment.enterprise.name),
+                    assessment.enterprise.uscc,
+                ]
             )
             db.session.flush()
             # Let go of the PDF bytes and the rendered graph before the next one.

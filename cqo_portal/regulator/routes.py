@@ -28,15 +28,13 @@ from cqo_portal.assessments import evidence, review
 from cqo_portal.assessments.presenters import result_view
 from cqo_portal.cqo import services as cqo_services
 from cqo_portal.models import Assessment
-from cqo_portal.models.base import utcnow
 from cqo_portal.query import url_id
 from cqo_portal.regulator import bp, exports, services
-from cqo_portal.web import commit, get_or_404, page_lang
+from cqo_portal.web import XLSX_MIME, commit, file_stamp, get_or_404, page_lang
 
 ZIP_MAX_REPORTS = 200
 # Reports not rendered yet are rendered inside the request (seconds each): keep that bounded.
 ZIP_MAX_RENDERS = 10
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReviewForm(FlaskForm):
@@ -62,10 +60,6 @@ def _reportpage_lang() -> str:
 
 def _search() -> services.SubmissionSearch:
     return services.SubmissionSearch.from_args(request.args, current_user)
-
-
-def _stamp() -> str:
-    return utcnow().strftime("%Y%m%d-%H%M")
 
 
 @bp.route("/submissions")
@@ -181,7 +175,7 @@ def submissions_csv():
         body,
         mimetype="text/csv",
         headers={
-            "Content-Disposition": f'attachment; filename="submissions-{_stamp()}.csv"',
+            "Content-Disposition": f'attachment; filename="submissions-{file_stamp()}.csv"',
         },
     )
 
@@ -192,7 +186,10 @@ def submissions_csv():
 def submissions_xlsx():
     out = exports.xlsx_file(current_user, _search().filter, page_lang())
     return send_file(
-        out, mimetype=XLSX_MIME, as_attachment=True, download_name=f"submissions-{_stamp()}.xlsx"
+        out,
+        mimetype=XLSX_MIME,
+        as_attachment=True,
+        download_name=f"submissions-{file_stamp()}.xlsx",
     )
 
 
@@ -243,7 +240,7 @@ def submissions_zip():
         out,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"reports-{lang}-{_stamp()}.zip",
+        download_name=f"reports-{lang}-{file_stamp()}.zip",
     )
 
 

@@ -7,7 +7,7 @@ Pure: plain values in, plain values out (no Flask, no database). Statuses are th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +17,6 @@ PLANNED = "planned"
 IN_PROGRESS = "in_progress"
 DONE = "done"
 DROPPED = "dropped"
-STATUSES = (PLANNED, IN_PROGRESS, DONE, DROPPED)
 OPEN_STATUSES = (PLANNED, IN_PROGRESS)
 
 #: Verdicts of the effectiveness comparison.
@@ -140,11 +139,3 @@ def effectiveness(
             verdict = UNCHANGED
         out.append(Effect(a.action_id, a.question_id, pb, mb, pa, ma, verdict))
     return out
-
-
-def verdict_counts(effects: Iterable[Effect]) -> Mapping[str, int]:
-    """How many actions got each verdict (all four keys present)."""
-    counts = dict.fromkeys((IMPROVED, UNCHANGED, WORSE, NOT_COMPARABLE), 0)
-    for e in effects:
-        counts[e.verdict] += 1
-    return counts

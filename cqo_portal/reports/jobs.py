@@ -49,15 +49,6 @@ def queue(app: Flask, conn=None, name: str = QUEUE):
     return Queue(name, connection=conn if conn is not None else connection(app))
 
 
-def job_state(app: Flask, report_id: int, conn=None) -> str | None:
-    """The RQ status of a report's job ("queued", "started", "failed", …), None when unknown."""
-    conn = conn if conn is not None else connection(app)
-    try:
-        return str(Job.fetch(job_id(report_id), connection=conn).get_status(refresh=True).value)
-    except NoSuchJobError:
-        return None
-
-
 def enqueue_render(app: Flask, report_id: int, conn=None, *, later: bool = False) -> str:
     """Make sure a worker will render this report; returns the job's state. Raises on Redis errors.
 
@@ -66,9 +57,13 @@ def enqueue_render(app: Flask, report_id: int, conn=None, *, later: bool = False
     """
     conn = conn if conn is not None else connection(app)
     jid = job_id(report_id)
-    state = job_state(app, report_id, conn)
-    if state in WAITING_STATES:
-        if later or state != "queued" or jid not in queue(app, conn, LATER_QUEUE).job_ids:
+    try:
+        job: Job | None = Job.fetch(jid, connection=conn)
+        state = str(job.get_status(refresh=False).value)
+    except NoSuchJobError:
+        job, state = None, None
+    if job is not None and state in WAITING_STATES:
+        if later or state != "queued" or job.origin != LATER_QUEUE:
             return state
         queue(app, conn, LATER_QUEUE).remove(jid)
     queue(app, conn, LATER_QUEUE if later else QUEUE).enqueue(

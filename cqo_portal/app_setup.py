@@ -283,12 +283,18 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from cqo_portal import charts, reference
-    from cqo_portal.core.answers import answer_label
+    from cqo_portal.core.answers import answer_input, answer_label
+    from cqo_portal.core.holistic import allowed_adjustments, factor_name
+    from cqo_portal.core.measures import COLUMNS as MEASURE_COLUMNS
     from cqo_portal.core.questionnaire import BANDS
 
     band_values = [list(range(lo, hi + 1, 5)) for lo, hi in BANDS]
     app.jinja_env.globals.update(
         answer_label=answer_label,
+        answer_input=answer_input,
+        allowed_adjustments=allowed_adjustments,
+        factor_name=factor_name,
+        measure_columns=MEASURE_COLUMNS,
         band_values=band_values,
         radar_chart=lambda *a, **k: Markup(charts.radar_chart(*a, **k)),
         bar_chart=lambda *a, **k: Markup(charts.bar_chart(*a, **k)),

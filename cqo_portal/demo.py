@@ -22,8 +22,9 @@ from stdnum.cn import uscc
 from cqo_portal import rollups
 from cqo_portal.accounts.services import create_user, find_user_by_email
 from cqo_portal.assessments import catalogue, services
-from cqo_portal.core.answers import Answer
+from cqo_portal.core.answers import Answer, answer_input, parse_answer
 from cqo_portal.core.evidence import unsupported_claims
+from cqo_portal.core.measures import COMPARISON_KINDS
 from cqo_portal.core.questionnaire import (
     AnswerType,
     Question,
@@ -39,6 +40,7 @@ from cqo_portal.models import (
     CQORegistration,
     CQOStatus,
     Enterprise,
+    QuestionnaireStatus,
     QuestionnaireVersion,
     Role,
     SectionScore,
@@ -111,6 +113,14 @@ def _answer_for(question: Question, rng: random.Random, quality: float) -> Answe
         return Answer(value=round(x * 5), evidence=evidence)
     if t is AnswerType.BAND:
         return Answer(value=round(x * 20) * 5, evidence=evidence)
+    if t is AnswerType.FACTOR:
+        if question.item_id in DEMO_MEASURES:
+            return Answer()  # a results factor left blank takes the rating proposed from data
+        return Answer(value=1 + round(x * 5), evidence=evidence)
+    if t is AnswerType.MEASURES:
+        return parse_answer(question, _demo_measures(question.item_id or "", rng, x))[0]
+    if t is AnswerType.ITEM_SCORE:
+        return Answer()
     if t is AnswerType.YES_PARTLY_NO:
         return Answer(
             value="yes" if x > 0.66 else "partly" if x > 0.33 else "no", evidence=evidence
@@ -123,6 +133,45 @@ def _answer_for(question: Question, rng: random.Random, quality: float) -> Answe
         hi = question.max if question.max is not None else 100
         return Answer(value=round(lo + (hi - lo) * x * 0.5))
     return Answer(value="持续改进质量管理体系 / Keep improving the QMS")
+
+
+#: Key measures the demo enterprises report per results item: (name, unit, higher is better,
+#: starting value, a good target).
+DEMO_MEASURES: dict[str, tuple[tuple[str, str, bool, float, float], ...]] = {
+    "4.7.2": (("产品一次交验合格率", "%", True, 94.0, 98.0),
+              ("国家监督抽查合格率", "%", True, 92.0, 100.0),
+              ("百万件产品召回件数", "件", False, 40.0, 10.0)),
+    "4.7.3": (("顾客满意度指数", "分", True, 78.0, 88.0),
+              ("顾客投诉处理及时率", "%", True, 85.0, 98.0),
+              ("主导产品市场占有率", "%", True, 8.0, 12.0)),
+    "4.7.4": (("营业收入增长率", "%", True, 4.0, 10.0),
+              ("质量损失率", "%", False, 2.5, 1.0),
+              ("净资产收益率", "%", True, 6.0, 12.0)),
+    "4.7.5": (("员工满意度", "分", True, 72.0, 85.0),
+              ("人均培训学时", "小时", True, 20.0, 40.0),
+              ("设备综合效率", "%", True, 65.0, 85.0)),
+    "4.7.6": (("关键过程能力指数Cpk达标率", "%", True, 70.0, 95.0),
+              ("准时交付率", "%", True, 88.0, 98.0),
+              ("周排查隐患按期整改率", "%", True, 80.0, 100.0)),
+    "4.7.7": (("战略目标完成率", "%", True, 75.0, 95.0),
+              ("万元产值综合能耗", "吨标准煤", False, 0.12, 0.08),
+              ("质量安全事故次数", "次", False, 2.0, 0.0)),
+}  # fmt: skip
+
+
+def _demo_measures(item_id: str, rng: random.Random, x: float) -> str | None:
+    """Three years of a results item's key measures, better the higher the latent quality."""
+    rows = []
+    for name, unit, higher, start, target in DEMO_MEASURES.get(item_id, ()):
+        step = (target - start) * (0.15 + 0.3 * x + rng.uniform(-0.1, 0.1))
+        values = [round(start + step * i, 2) for i in range(3)]
+        reference = round(start + (target - start) * rng.uniform(0.3, 0.9), 2)
+        kind = rng.choice(tuple(COMPARISON_KINDS.values())).zh
+        link = "年度经营目标" if rng.random() < 0.7 else ""
+        rows.append("\t".join([name, unit, "越高越好" if higher else "越低越好", link,
+                               *map(str, values), str(target), str(reference), kind,
+                               "行业协会年度统计"]))  # fmt: skip
+    return "\n".join(rows) or None
 
 
 @dataclass(frozen=True)
@@ -141,7 +190,7 @@ def _scored_set(q: Questionnaire, rng: random.Random, quality: float) -> ScoredS
         answers=tuple(
             {
                 "question_id": qid,
-                "value": None if ans.value is None else str(ans.value),
+                "value": None if ans.value is None else answer_input(q.question(qid), ans),
                 "na": ans.na,
                 "na_reason": ans.na_reason or None,
                 "evidence": ans.evidence or None,
@@ -188,11 +237,22 @@ def answer_pool(q: Questionnaire, seed: int) -> list[list[ScoredSet]]:
     return _POOLS[key]
 
 
+def _version_order(version: str) -> tuple[int, ...]:
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
 def ensure_questionnaires() -> list:
+    """Import and publish the built-in questionnaires through the import path; of each, only the
+    newest version stays open for new assessments (the older ones are retired, their submissions
+    keep them)."""
     versions = []
-    for q in load_builtin_questionnaires():
+    for q in sorted(load_builtin_questionnaires(), key=lambda q: (q.id, _version_order(q.version))):
         qv, _created = catalogue.import_questionnaire(q, publish=True)
         versions.append(qv)
+    newest = {qv.key: qv for qv in versions}
+    for qv in versions:
+        if qv is not newest[qv.key] and qv.status == QuestionnaireStatus.PUBLISHED:
+            catalogue.retire_version(qv)
     return versions
 
 
@@ -272,8 +332,13 @@ class _Seeder:
         self.sections = [s for s in _INDUSTRY_WEIGHTS if s in industries()]
         self.weights = [_INDUSTRY_WEIGHTS[s] for s in self.sections]
         self.versions = versions
-        self.main = next((v for v in versions if v.key == "cqo-qms"), versions[0])
-        self.others = [v for v in versions if v.id != self.main.id]
+        # Per questionnaire: its versions oldest first; the newest is the one officers start now,
+        # the older ones hold the history (a submission keeps the version it was made with).
+        self.by_key: dict[str, list[QuestionnaireVersion]] = {}
+        for v in sorted(versions, key=lambda v: (v.key, _version_order(v.version))):
+            self.by_key.setdefault(v.key, []).append(v)
+        self.main = "cqo-qms" if "cqo-qms" in self.by_key else next(iter(self.by_key))
+        self.others = [k for k in self.by_key if k != self.main]
         self.pools = {
             qv.id: answer_pool(services.questionnaire_of(qv), seed) for qv in self.versions
         }
@@ -344,11 +409,27 @@ class _Seeder:
 
     def plan(self, i: int) -> list[tuple[QuestionnaireVersion, int]]:
         """(questionnaire, cycle year) of each submission: 1-3 per enterprise; all six for #0."""
-        if i == 0:
-            return [(qv, y) for qv in self.versions for y in _YEARS]
         rng = self.rng
-        qv = self.main if not self.others or rng.random() < 0.75 else rng.choice(self.others)
-        return [(qv, y) for y in sorted(rng.sample(_YEARS, rng.randint(1, 3)))]
+        if i == 0:  # the demo officer: GB/T 19580 moves to its newest version this year, the
+            # quality-management questionnaire stays on one version so its actions' effect shows
+            return [
+                (self._version(key, y, 1.0 if key != self.main else 0.0), y)
+                for key in self.by_key
+                for y in _YEARS
+            ]
+        key = self.main if not self.others or rng.random() < 0.75 else rng.choice(self.others)
+        return [
+            (self._version(key, y, rng.random()), y)
+            for y in sorted(rng.sample(_YEARS, rng.randint(1, 3)))
+        ]
+
+    def _version(self, key: str, year: int, draw: float) -> QuestionnaireVersion:
+        """The version a submission of ``year`` used: the newest for about half of this year's
+        (and all of the demo officer's), an older one before."""
+        versions = self.by_key[key]
+        if year == _YEARS[-1] and (draw > 0.5 or len(versions) == 1):
+            return versions[-1]
+        return versions[-2] if len(versions) > 1 else versions[-1]
 
     def submission(
         self, enterprise_id: int, qv: QuestionnaireVersion, year: int, quality: float
@@ -576,8 +657,13 @@ def seed_actions(rng: random.Random, *, first_index: int = 0) -> int:
         ).all()
         if not subs:
             continue
-        key = subs[-1].questionnaire_key
-        mine = [a for a in subs if a.questionnaire_key == key]
+        # Actions are followed up on the next submission of the same questionnaire version (a
+        # new version's questions are not comparable): prefer a questionnaire that has two.
+        by_version: dict[int, list[Assessment]] = {}
+        for a in subs:
+            by_version.setdefault(a.questionnaire_version_id, []).append(a)
+        mine = max(by_version.values(), key=lambda xs: (min(len(xs), 2), xs[-1].submitted_at))
+        key = mine[-1].questionnaire_key
         source, later = (mine[-2], mine[-1]) if len(mine) >= 2 else (mine[-1], None)
         q = services.questionnaire_of(source.questionnaire)
         before = Result.from_data(source.result)

@@ -112,3 +112,34 @@ def login_id(user) -> str:
     start_login(user)
     db.session.flush()
     return user.get_id()
+
+
+#: Three key measures of a results item, pasted as from a spreadsheet (header row first).
+MEASURES_ROWS = (
+    "指标\t单位\t方向\t关联\t2023\t2024\t2025\t目标\t对比值\t来源类型\t来源说明\n"
+    "产品一次交验合格率\t%\t越高越好\t质量目标\t95.1\t96.0\t97.2\t97\t96.5\t行业平均\t行业协会2025年统计\n"
+    "顾客投诉\t件/月\t越低越好\t顾客满意\t12\t10\t9\t8\t7\t最佳竞争对手\t竞争对手年报\n"
+    "准时交付率\t%\t越高越好\t\t90\t92\t91\t95\t93\t标杆\t标杆企业公开数据"
+)
+
+
+def holistic_answer(question, rating: int, evidence: str = ""):
+    """The answer to a question of a holistic GB/T 19580 item, or None for other questions.
+
+    A process factor gets ``rating``; a results item gets :data:`MEASURES_ROWS` and its factors
+    are left blank, so they take the ratings proposed from the measures; the item score is left
+    at the proposal.
+    """
+    from cqo_portal.core.answers import Answer, parse_answer
+    from cqo_portal.core.questionnaire import AnswerType
+
+    t = question.answer_type
+    if t is AnswerType.MEASURES:
+        return parse_answer(question, MEASURES_ROWS)[0]
+    if t is AnswerType.ITEM_SCORE:
+        return Answer()
+    if t is AnswerType.FACTOR:
+        if question.item_id.startswith("4.7."):
+            return Answer()
+        return Answer(value=rating, evidence=evidence)
+    return None

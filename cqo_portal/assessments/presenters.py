@@ -13,15 +13,18 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from cqo_portal import charts
 from cqo_portal.assessments import evidence, services
 from cqo_portal.assessments.benchmarks import peer_groups
 from cqo_portal.core import actions as core_actions
 from cqo_portal.core.answers import Answer, answer_label
 from cqo_portal.core.benchmark import section_trend, total_delta
 from cqo_portal.core.evidence import unsupported_claims
+from cqo_portal.core.holistic import factor_levels, factor_name
+from cqo_portal.core.measures import COMPARISON_KINDS, MeasureReading
 from cqo_portal.core.plan import improvement_plan, priorities, strengths
 from cqo_portal.core.questionnaire import Questionnaire
-from cqo_portal.core.scoring import Result
+from cqo_portal.core.scoring import ItemResult, Result, assess_item
 from cqo_portal.cqo.services import current_cqo
 from cqo_portal.enterprises.forms import SIZE_CHOICES
 from cqo_portal.extensions import db
@@ -37,8 +40,10 @@ __all__ = [
     "EvidenceEntry",
     "EvidenceFileView",
     "EvidenceThread",
+    "FactorRating",
     "HiddenGroup",
     "ItemView",
+    "MeasureView",
     "PeerPercentile",
     "PlanStep",
     "Priority",
@@ -49,6 +54,7 @@ __all__ = [
     "Summary",
     "UnsupportedClaim",
     "action_status_label",
+    "measure_views",
     "result_view",
 ]
 
@@ -118,8 +124,42 @@ class Priority:
 
 
 @dataclass(frozen=True, slots=True)
+class MeasureView:
+    """One key measure of a results item and what its data says, with its chart (inline SVG)."""
+
+    name: str
+    unit: str
+    direction: str
+    link: str
+    periods: tuple[str, ...]
+    values: tuple[float, ...]
+    latest: float
+    target: float
+    comparison: float
+    comparison_source: str
+    meets_target: bool
+    level_label: str
+    trend: str  # improving | flat | worsening
+    trend_label: str
+    comparison_label: str
+    better_than_comparison: bool
+    chart: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRating:
+    name: str
+    rating: int
+    descriptor: str
+
+
+@dataclass(frozen=True, slots=True)
 class ItemView:
-    """A scoring item of a band questionnaire (GB/T 19580 4.1.1 …)."""
+    """A scoring item of a band questionnaire (GB/T 19580 4.1.1 …).
+
+    Holistic items also carry their four factor ratings, the value the rule proposed, the
+    respondent's reason when the score was moved, and (results items) the key measures.
+    """
 
     title: str
     points: float
@@ -127,6 +167,11 @@ class ItemView:
     percent: float
     level_label: str
     level_description: str
+    item_id: str = ""
+    ratings: tuple[FactorRating, ...] = ()
+    proposed: float | None = None
+    adjust_reason: str = ""
+    measures: tuple[MeasureView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +341,105 @@ class ResultView:
         return round(sum(p.recoverable_points for p in self.plan), 1)
 
     @property
+    def holistic_items(self) -> tuple[ItemView, ...]:
+        """The items rated on their four factors (GB/T 19580 from version 2027.1)."""
+        return tuple(i for s in self.sections for i in s.scoring_items if i.ratings)
+
+    @property
     def has_peer_medians(self) -> bool:
         return any(s.peer_median_percent is not None for s in self.sections)
+
+
+def _num_text(x: float) -> str:
+    return f"{x:g}"
+
+
+def measure_views(readings: tuple[MeasureReading, ...], lang: str) -> tuple[MeasureView, ...]:
+    """The readings of a results item's measures in the reader's language (call under
+    ``force_locale`` or a request in that language)."""
+    out = []
+    for r in readings:
+        m = r.measure
+        better = _("higher is better") if m.higher_is_better else _("lower is better")
+        kind = COMPARISON_KINDS[m.comparison_kind].get(lang)
+        source = f"{kind}（{m.source}）" if m.source and lang == "zh" else kind
+        if m.source and lang != "zh":
+            source = f"{kind} ({m.source})"
+        trend_label = {
+            "improving": _("improving by %(r)s%% a period", r=f"{abs(r.rate):.1f}"),
+            "worsening": _("worsening by %(r)s%% a period", r=f"{abs(r.rate):.1f}"),
+            "flat": _("flat"),
+        }[r.trend]
+        if r.sustained:
+            trend_label = _("sustained improvement, %(r)s%% a period", r=f"{abs(r.rate):.1f}")
+        labels = tuple(p for p, _v in m.periods)
+        values = tuple(v for _p, v in m.periods)
+        chart = charts.line_chart(
+            list(labels),
+            {
+                m.name: list(values),
+                _("Target"): [m.target] * len(values),
+                source: [m.comparison] * len(values),
+            },
+            title=m.name,
+            width=360,
+            height=180,
+            unit=m.unit if m.unit == "%" else "",
+            empty_message=_("No data"),
+        )
+        out.append(
+            MeasureView(
+                name=m.name,
+                unit=m.unit,
+                direction=better,
+                link=m.link,
+                periods=labels,
+                values=values,
+                latest=r.latest,
+                target=m.target,
+                comparison=m.comparison,
+                comparison_source=source,
+                meets_target=r.meets_target,
+                level_label=_("target met") if r.meets_target else _("below target"),
+                trend=r.trend,
+                trend_label=trend_label,
+                comparison_label=_("better than %(s)s", s=kind)
+                if r.better_than_comparison
+                else _("not better than %(s)s", s=kind),
+                better_than_comparison=r.better_than_comparison,
+                chart=chart,
+            )
+        )
+    return tuple(out)
+
+
+def _item_view(i: ItemResult, q: Questionnaire, answers: dict[str, Answer], lang: str) -> ItemView:
+    h = q.holistic_items.get(i.item_id)
+    ratings: tuple[FactorRating, ...] = ()
+    measures: tuple[MeasureView, ...] = ()
+    if h is not None and i.ratings:
+        ratings = tuple(
+            FactorRating(
+                name=factor_name(h.kind, f).get(lang),  # type: ignore[arg-type]
+                rating=r,
+                descriptor=factor_levels(h.kind, f)[r - 1].get(lang),  # type: ignore[arg-type]
+            )
+            for f, r in i.ratings
+        )
+        measures = measure_views(assess_item(h, answers).readings, lang)
+    return ItemView(
+        title=i.title.get(lang),
+        points=i.points,
+        max_points=i.max_points,
+        percent=i.percent,
+        level_label=i.level.label.get(lang),
+        level_description=i.level.description.get(lang),
+        item_id=i.item_id,
+        ratings=ratings,
+        proposed=i.proposed,
+        adjust_reason=i.adjust_reason,
+        measures=measures,
+    )
 
 
 def _when(dt) -> str:
@@ -379,17 +521,7 @@ def _build(assessment: Assessment, lang: str) -> ResultView:
                 peer_median_percent=medians.get(s.section_id),
                 peer_percentile=section_percentiles.get(s.section_id),
                 trend_delta_percent=d.delta_percent if d else None,
-                scoring_items=tuple(
-                    ItemView(
-                        title=i.title.get(lang),
-                        points=i.points,
-                        max_points=i.max_points,
-                        percent=i.percent,
-                        level_label=i.level.label.get(lang),
-                        level_description=i.level.description.get(lang),
-                    )
-                    for i in s.items
-                ),
+                scoring_items=tuple(_item_view(i, q, answers, lang) for i in s.items),
                 questions=() if s.items else rows_by_section.get(s.section_id, ()),
             )
         )

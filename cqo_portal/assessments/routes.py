@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from cqo_portal import authz, signals, uploads
 from cqo_portal.assessments import evidence, services, xlsx
 from cqo_portal.assessments.forms import DiscardDraftForm, WorkbookUploadForm
-from cqo_portal.assessments.presenters import result_view
+from cqo_portal.assessments.presenters import measure_views, result_view
 from cqo_portal.extensions import db
 from cqo_portal.models import (
     Assessment,
@@ -201,6 +201,7 @@ def section(assessment_id: str, index: int):
                 "warning",
             )
     answers = services.answers_of(assessment, q)
+    holistic = services.item_assessments(q, answers)
     return render_template(
         "assessments/section.html",
         assessment=assessment,
@@ -218,6 +219,8 @@ def section(assessment_id: str, index: int):
         conflicts={c.question.id: c for c in outcome.conflicts} if outcome else {},
         state=services.answer_state,
         progress=services.progress(q, answers),
+        holistic=holistic,
+        item_measures={k: measure_views(ia.readings, page_lang()) for k, ia in holistic.items()},
         form=form,
         **_evidence_context(assessment, file_errors),
     ), 422 if file_errors else 200

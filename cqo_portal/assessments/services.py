@@ -14,10 +14,22 @@ from typing import Any
 from sqlalchemy import select
 
 from cqo_portal import audit, rollups, signals
-from cqo_portal.core.answers import Answer, is_answered, missing_required, parse_answer
+from cqo_portal.core.answers import (
+    Answer,
+    answer_input,
+    is_answered,
+    missing_required,
+    parse_answer,
+)
 from cqo_portal.core.evidence import unsupported_claims
 from cqo_portal.core.questionnaire import Question, Questionnaire, parse_questionnaire
-from cqo_portal.core.scoring import Result, score_assessment
+from cqo_portal.core.scoring import (
+    ItemAssessment,
+    Result,
+    holistic_assessments,
+    item_issues,
+    score_assessment,
+)
 from cqo_portal.core.text import Text
 from cqo_portal.extensions import db
 from cqo_portal.models import (
@@ -123,10 +135,10 @@ def start_assessment(
             q = questionnaire_of(qv)
             for qid, ans in answers_of(previous, questionnaire_of(previous.questionnaire)).items():
                 try:
-                    q.question(qid)
+                    question = q.question(qid)
                 except KeyError:
                     continue
-                assessment.answers.append(_new_row(qid, ans, user))
+                assessment.answers.append(_new_row(question, ans, user))
     db.session.flush()
     audit.record(
         "assessment.start",
@@ -151,10 +163,10 @@ def latest_submitted(
     return db.session.scalar(stmt.order_by(Assessment.submitted_at.desc()).limit(1))
 
 
-def _new_row(qid: str, ans: Answer, user: User) -> AssessmentAnswer:
+def _new_row(question: Question, ans: Answer, user: User) -> AssessmentAnswer:
     return AssessmentAnswer(
-        question_id=qid,
-        value=None if ans.value is None else str(ans.value),
+        question_id=question.id,
+        value=None if ans.value is None else answer_input(question, ans),
         na=ans.na,
         na_reason=ans.na_reason or None,
         evidence=ans.evidence or None,
@@ -206,6 +218,7 @@ def save_answers(
     outcome = SaveOutcome()
     stale = base_revision is not None and base_revision != assessment.revision
     changed = 0
+    parsed: dict[str, tuple[Question, Answer]] = {}
     for qid, p in posted.items():
         try:
             question = q.question(qid)
@@ -215,6 +228,15 @@ def save_answers(
         if error is not None:
             outcome.errors[qid] = error
             continue
+        parsed[qid] = (question, answer)
+    if q.holistic_items:
+        merged = {**answers_of(assessment, q), **{k: a for k, (_q, a) in parsed.items()}}
+        for qid, issue in item_issues(q, merged).items():
+            if qid in parsed:
+                outcome.errors[qid] = issue
+                del parsed[qid]
+    for qid, (question, answer) in parsed.items():
+        p = posted[qid]
         row = rows.get(qid)
         stored = _row_answer(question, row) if row is not None else Answer()
         if answer_state(answer) == answer_state(stored):
@@ -228,9 +250,9 @@ def save_answers(
                 outcome.conflicts.append(Conflict(question, stored, answer))
                 continue
         if row is None:
-            assessment.answers.append(_new_row(qid, answer, user))
+            assessment.answers.append(_new_row(question, answer, user))
         else:
-            row.value = None if answer.value is None else str(answer.value)
+            row.value = None if answer.value is None else answer_input(question, answer)
             row.na = answer.na
             row.na_reason = answer.na_reason or None
             row.evidence = answer.evidence or None
@@ -257,6 +279,9 @@ def submit_assessment(assessment: Assessment, user: User) -> Result:
     q = questionnaire_of(assessment.questionnaire)
     answers = answers_of(assessment, q)
     missing = missing_required(q, answers)
+    issues = item_issues(q, answers)
+    if issues:
+        missing += [x for x in q.questions if x.id in issues and x not in missing]
     if missing:
         raise IncompleteAssessment(missing)
     result = score_assessment(q, answers)
@@ -366,6 +391,11 @@ def refresh_unsupported_claims(
     answers = answers if answers is not None else answers_of(assessment, q)
     assessment.unsupported_claims = len(unsupported_claim_ids(assessment, q, answers))
     return assessment.unsupported_claims
+
+
+def item_assessments(q: Questionnaire, answers: dict[str, Answer]) -> dict[str, ItemAssessment]:
+    """How each holistic item of a draft stands: ratings, proposed band and value, readings."""
+    return holistic_assessments(q, answers)
 
 
 def result_of(assessment: Assessment) -> Result | None:

@@ -36,7 +36,9 @@ from sqlalchemy import select
 
 from cqo_portal import audit
 from cqo_portal.assessments import services
-from cqo_portal.core.answers import Answer, answer_label
+from cqo_portal.core.answers import Answer, answer_input, answer_label
+from cqo_portal.core.holistic import ADJUST_TOLERANCE
+from cqo_portal.core.measures import COMPARISON_KINDS, MAX_MEASURES, measures_from_value
 from cqo_portal.core.questionnaire import BANDS, AnswerType, Question, Questionnaire
 from cqo_portal.extensions import db
 from cqo_portal.models import (
@@ -50,6 +52,9 @@ from cqo_portal.web import page_lang
 
 FORMAT = "cqo-xlsx-1"
 META_SHEET = "meta"
+#: The sheet holding the key measures of the results items, one row per measure.
+MEASURES_SHEET = "关键指标 Measures"
+MEASURE_PERIODS = 5
 WORKBOOK_LANGUAGES = ("zh", "en")
 MAX_ROWS_PER_SHEET = 2000
 MAX_UNZIPPED_BYTES = 60 * 1024 * 1024
@@ -176,6 +181,25 @@ def allowed_values(question: Question, lang: str) -> str:
             for (lo, hi), lv in zip(BANDS, question.levels, strict=False)
         ]
         return "\n".join([_("Enter a multiple of 5 from 0 to 100:"), *lines])
+    if t is AnswerType.FACTOR:
+        lines = [
+            _(
+                "%(level)d %(label)s: %(descriptor)s",
+                level=lv.value,
+                label=lv.label.get(lang),
+                descriptor=lv.descriptor.get(lang),
+            )
+            for lv in question.levels
+        ]
+        return "\n".join([_("Enter a rating 1–6:"), *lines])
+    if t is AnswerType.MEASURES:
+        return _("Enter the key measures on the sheet %(sheet)s", sheet=MEASURES_SHEET)
+    if t is AnswerType.ITEM_SCORE:
+        return _(
+            "Leave blank to keep the score the portal proposes, or enter a multiple of 5 within "
+            "%(n)d points of it and give the reason in the evidence column",
+            n=ADJUST_TOLERANCE,
+        )
     if t is AnswerType.YES_PARTLY_NO:
         return _("yes, partly or no")
     if t is AnswerType.CHOICE:
@@ -192,6 +216,8 @@ def allowed_values(question: Question, lang: str) -> str:
 
 
 def _value_cell(question: Question, answer: Answer | None) -> Any:
+    if question.answer_type is AnswerType.MEASURES:
+        return None  # on the measures sheet
     if answer is None or answer.na or answer.value is None:
         return None
     return answer.value
@@ -227,8 +253,10 @@ def _validate_value(v: _Validations, question: Question, cell: str) -> None:
     t = question.answer_type
     if t is AnswerType.MATURITY:
         v.add(("maturity",), cell, _list_validation(str(i) for i in range(6)))
-    elif t is AnswerType.BAND:
+    elif t in (AnswerType.BAND, AnswerType.ITEM_SCORE):
         v.add(("band",), cell, _list_validation(str(i) for i in range(0, 101, 5)))
+    elif t is AnswerType.FACTOR:
+        v.add(("factor",), cell, _list_validation(str(i) for i in range(1, 7)))
     elif t is AnswerType.YES_PARTLY_NO:
         v.add(("ypn",), cell, _list_validation(("yes", "partly", "no")))
     elif t is AnswerType.CHOICE:
@@ -370,6 +398,8 @@ def build_workbook(
                 editable = col.editable and (
                     question.allow_na or col.key not in ("na", "na_reason")
                 )
+                if col.key == "value" and question.answer_type is AnswerType.MEASURES:
+                    editable = False
                 if editable:
                     cell.protection = Protection(locked=False)
                     cell.fill = _INPUT_FILL
@@ -385,8 +415,10 @@ def build_workbook(
         ws.protection.formatCells = False
         ws.protection.autoFilter = False
         ws.protection.sort = False
+    measures_sheet = _measures_sheet(wb, q, answers)
     meta = wb.create_sheet(META_SHEET)
     for key, value in (
+        ("measures", measures_sheet),
         ("format", FORMAT),
         ("questionnaire", q.id),
         ("version", q.version),
@@ -400,6 +432,82 @@ def build_workbook(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _measure_header() -> list[str]:
+    def words(lang: str) -> list[str]:
+        return [
+            _("Question id"),
+            _("Measure"),
+            _("Unit"),
+            _("Direction (higher/lower is better)"),
+            _("Strategic objective or key process it serves"),
+            *[_("Period %(n)d", n=i) for i in range(1, MEASURE_PERIODS + 1)],
+            _("Period names (e.g. 2023;2024;2025)"),
+            _("Target"),
+            _("Comparison value"),
+            _("Comparison source (industry average / best competitor / benchmark)"),
+            _("Source of the comparison"),
+        ]
+
+    both = in_each_language(words)
+    return ["\n".join(pair) for pair in zip(*both, strict=True)]
+
+
+def _measures_sheet(wb: Any, q: Questionnaire, answers: dict[str, Answer] | None) -> str | None:
+    """The sheet of the results items' key measures: one row per measure, blank rows to fill."""
+    questions = [x for x in q.questions if x.answer_type is AnswerType.MEASURES]
+    if not questions:
+        return None
+    ws = wb.create_sheet(MEASURES_SHEET)
+    ws.append(_measure_header())
+    for c in ws[1]:
+        c.font = Font(bold=True, color="FFFFFF")
+        c.fill = _HEADER_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[1].height = 44
+    for i, width in enumerate((12, 28, 8, 14, 24, *[9] * MEASURE_PERIODS, 18, 9, 10, 16, 24), 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    directions = _list_validation(("越高越好", "越低越好", "higher", "lower"))()
+    kinds = _list_validation(
+        [k.zh for k in COMPARISON_KINDS.values()] + [k.en for k in COMPARISON_KINDS.values()]
+    )()
+    ws.add_data_validation(directions)
+    ws.add_data_validation(kinds)
+    last_col = 5 + MEASURE_PERIODS + 5
+    for question in questions:
+        answer = answers.get(question.id) if answers is not None else None
+        measures = measures_from_value(answer.value) if answer is not None else []
+        for n in range(MAX_MEASURES):
+            row = ws.max_row + 1
+            values: list[Any] = [question.id]
+            if n < len(measures):
+                m = measures[n]
+                nums: list[Any] = [v for _p, v in m.periods][:MEASURE_PERIODS]
+                values += [m.name, m.unit, "越高越好" if m.higher_is_better else "越低越好", m.link]
+                values += nums + [None] * (MEASURE_PERIODS - len(nums))
+                values += [";".join(p for p, _v in m.periods[:MEASURE_PERIODS]), m.target]
+                values += [m.comparison, COMPARISON_KINDS[m.comparison_kind].zh, m.source]
+            for col in range(1, last_col + 1):
+                cell = ws.cell(row=row, column=col)
+                v = values[col - 1] if col - 1 < len(values) else None
+                if isinstance(v, str):
+                    _put_text(cell, v)
+                else:
+                    cell.value = v
+                if col > 1:
+                    cell.protection = Protection(locked=False)
+                    cell.fill = _INPUT_FILL
+                else:
+                    cell.fill = _LOCKED_FILL
+            directions.add(f"D{row}")
+            kinds.add(f"{get_column_letter(last_col - 1)}{row}")
+    ws.freeze_panes = "B2"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.formatCells = False
+    return ws.title
 
 
 def template_filename(q: Questionnaire, assessment: Assessment | None = None) -> str:
@@ -449,6 +557,8 @@ class ParsedWorkbook:
     meta: dict[str, str]
     rows: list[ReadRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    #: Rows of the measures sheet by question id: (row number, the cells as text).
+    measures: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -534,9 +644,12 @@ def parse_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
         seen: dict[str, tuple[str, int]] = {}
         # The instructions sheet as named when written (a later catalogue may word it otherwise).
         skip = {META_SHEET, meta.get("instructions", ""), instructions_sheet()}
+        measures_sheet = meta.get("measures") or ""
         names = _column_names()
         for name in wb.sheetnames:
-            if name not in skip:
+            if name == measures_sheet:
+                _read_measures(wb[name], parsed)
+            elif name not in skip:
                 _read_sheet(wb[name], name, parsed, seen, names)
         return parsed
     except WorkbookError:
@@ -545,6 +658,38 @@ def parse_workbook(data: bytes, *, max_bytes: int) -> ParsedWorkbook:
         raise WorkbookError(str(ERR_NOT_XLSX)) from exc
     finally:
         wb.close()
+
+
+def _read_measures(ws: Any, parsed: ParsedWorkbook) -> None:
+    """Collect the measure rows by question id (checked when the answers are parsed)."""
+    for row_number, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+        if row_number > MAX_ROWS_PER_SHEET + 1:
+            break
+        cells: list[str] = []
+        for v in values or ():
+            text, _err = _cell_text(v)
+            cells.append(text.replace("\t", " ").replace("\n", " ").strip())
+        if len(cells) < 2 or not any(cells[1:]):
+            continue
+        parsed.measures.setdefault(cells[0], []).append((row_number, cells))
+
+
+def _measures_tsv(rows: list[tuple[int, list[str]]]) -> str:
+    """The measure rows as the tab-separated table the measures parser reads."""
+    lines = []
+    first_labels: list[str] = []
+    for _n, cells in rows:
+        cells = cells + [""] * (5 + MEASURE_PERIODS + 5 - len(cells))
+        head, values = cells[1:5], [c for c in cells[5 : 5 + MEASURE_PERIODS] if c]
+        labels = [p.strip() for p in cells[5 + MEASURE_PERIODS].split(";") if p.strip()]
+        if not first_labels and labels and len(labels) == len(values):
+            first_labels = labels
+        tail = cells[5 + MEASURE_PERIODS + 1 : 5 + MEASURE_PERIODS + 5]
+        lines.append("\t".join([*head, *values, *tail]))
+    if first_labels:
+        lines.insert(0, "\t".join(["指标", "单位", "方向", "关联", *first_labels, "目标", "对比值",
+                                   "来源类型", "来源说明"]))  # fmt: skip
+    return "\n".join(lines)
 
 
 def _read_sheet(
@@ -738,6 +883,39 @@ def import_workbook(
             continue
         posted[r.question_id] = r.posted
         where[r.question_id] = r
+    stored = services.answers_of(draft, q)
+    for question in q.questions:
+        if question.answer_type is not AnswerType.MEASURES:
+            continue
+        rows = parsed.measures.get(question.id)
+        prior = stored.get(question.id)
+        if rows:
+            value = _measures_tsv(rows)
+            where[question.id] = ReadRow(
+                parsed.meta.get("measures", MEASURES_SHEET), rows[0][0], question.id,
+                services.PostedAnswer(None, False, "", ""),
+            )  # fmt: skip
+        elif question.id in posted:
+            value = answer_input(question, prior) or ""  # the sheet had none: keep the stored
+        else:
+            continue
+        base = posted.get(question.id)
+        posted[question.id] = services.PostedAnswer(
+            value=value or None,
+            na=base.na if base else False,
+            na_reason=base.na_reason if base else "",
+            evidence=base.evidence if base else (prior.evidence if prior else ""),
+            loaded_state=base.loaded_state if base else None,
+        )
+    for qid in parsed.measures:
+        if qid not in {x.id for x in q.questions if x.answer_type is AnswerType.MEASURES}:
+            problems.append(
+                RowProblem(
+                    parsed.meta.get("measures", MEASURES_SHEET),
+                    parsed.measures[qid][0][0],
+                    _("the questionnaire has no measures question %(id)s", id=qid),
+                )
+            )
     same_draft = parsed.meta.get("assessment") == str(draft.id)
     base = parsed.meta.get("revision") if same_draft else None
     outcome = services.save_answers(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .holistic import band_of_value
+from .measures import measures_from_value, measures_text, parse_measures
 from .questionnaire import (
     BANDS,
     YES_PARTLY_NO_VALUES,
@@ -40,6 +42,11 @@ ERR_TEXT_TOO_LONG = Text(
 )
 ERR_NA_REASON = Text("不适用需要说明理由", "N/A needs a reason")
 ERR_NA_NOT_ALLOWED = Text("此题不允许选择不适用", "This question cannot be marked N/A")
+ERR_FACTOR = Text("请选择第1–6级", "Choose a rating from 1 to 6")
+ERR_ITEM_SCORE = Text(
+    "请填写评分档内的 5 的倍数百分比，或留空采用建议分",
+    "Enter a percentage in steps of 5 inside a band, or leave it blank to keep the proposal",
+)
 
 _YPN_ALIASES: Mapping[str, str] = {
     "yes": "yes", "y": "yes", "是": "yes", "有": "yes", "1": "yes",
@@ -58,7 +65,7 @@ _YPN_ORDER = ("no", "partly", "yes")
 class Answer:
     """One answer: a value, or N/A with a reason; ``evidence`` is the respondent's own note."""
 
-    value: int | float | str | None = None
+    value: int | float | str | list[dict[str, Any]] | None = None
     na: bool = False
     na_reason: str = ""
     evidence: str = ""
@@ -104,6 +111,18 @@ def _parse_value(question: Question, raw: str) -> tuple[int | float | str | None
         v = _parse_int(raw)
         ok = v is not None and v % 5 == 0 and band_index(v) is not None
         return (v, None) if ok else (None, ERR_BAND)
+    if t is AnswerType.FACTOR:
+        v = _parse_int(raw.strip().upper().removeprefix("R"))
+        return (v, None) if v is not None and 1 <= v <= 6 else (None, ERR_FACTOR)
+    if t is AnswerType.ITEM_SCORE:
+        v = _parse_int(raw)
+        ok = v is not None and v % 5 == 0 and band_of_value(v) is not None
+        return (v, None) if ok else (None, ERR_ITEM_SCORE)
+    if t is AnswerType.MEASURES:
+        measures, errors = parse_measures(raw)
+        if errors:
+            return None, Text("；".join(e.zh for e in errors), "; ".join(e.en for e in errors))
+        return [m.to_data() for m in measures] or None, None
     if t is AnswerType.YES_PARTLY_NO:
         key = _YPN_ALIASES.get(raw.strip().lower())
         return (key, None) if key else (None, ERR_YPN)
@@ -170,16 +189,30 @@ def is_answered(question: Question, answer: Answer | None) -> bool:
         return False
     if answer.na:
         return question.allow_na
-    if answer.value is None or answer.value == "":
+    if answer.value is None or answer.value == "" or answer.value == []:
         return False
     return answer_fraction(question, answer) is not None or not question.scored
 
 
 def missing_required(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> list[Question]:
     """Required questions without an answer (N/A counts as answered), in questionnaire order."""
+    proposed = _proposed_factor_questions(questionnaire, answers)
     return [
-        q for q in questionnaire.questions if q.required and not is_answered(q, answers.get(q.id))
+        q
+        for q in questionnaire.questions
+        if q.required and not is_answered(q, answers.get(q.id)) and q.id not in proposed
     ]
+
+
+def _proposed_factor_questions(
+    questionnaire: Questionnaire, answers: Mapping[str, Answer]
+) -> set[str]:
+    """Results-factor questions the portal rates from entered measures (blank = the proposal)."""
+    out: set[str] = set()
+    for h in questionnaire.holistic_items.values():
+        if h.measures is not None and is_answered(h.measures, answers.get(h.measures.id)):
+            out.update(q.id for q in h.factors)
+    return out
 
 
 def answer_fraction(question: Question, answer: Answer | None) -> float | None:
@@ -196,6 +229,9 @@ def answer_fraction(question: Question, answer: Answer | None) -> float | None:
         return None
     if t is AnswerType.YES_PARTLY_NO:
         return YES_PARTLY_NO_VALUES.get(v) if isinstance(v, str) else None
+    if t is AnswerType.FACTOR:
+        ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 6
+        return (v - 1) / 5 if ok else None  # type: ignore[operator]
     if t is AnswerType.CHOICE:
         opt = question.option(v) if isinstance(v, str) else None
         return opt.score if opt else None
@@ -216,6 +252,8 @@ def level_index(question: Question, answer: Answer | None) -> int | None:
         return int(v)  # type: ignore[arg-type]
     if t is AnswerType.BAND:
         return band_index(float(v))  # type: ignore[arg-type]
+    if t is AnswerType.FACTOR:
+        return int(v) - 1  # type: ignore[arg-type]
     if t is AnswerType.YES_PARTLY_NO:
         return _YPN_ORDER.index(str(v))
     if t is AnswerType.CHOICE:
@@ -246,6 +284,11 @@ def next_step(question: Question, answer: Answer | None) -> NextStep | None:
     if t is AnswerType.MATURITY:
         nxt = round(current * 5) + 1
         return NextStep(_maturity_label(question, nxt), nxt / 5) if nxt <= 5 else None
+    if t is AnswerType.FACTOR:
+        rating = round(current * 5) + 1
+        if rating >= 6:
+            return None
+        return NextStep(factor_rating_label(question, rating + 1), rating / 5)
     if t is AnswerType.BAND:
         pct = round(current * 100)
         for i, (lo, _hi) in enumerate(BANDS):
@@ -276,6 +319,12 @@ def _maturity_label(question: Question, value: int) -> Text:
     return Text(f"第{value}级 – {label.zh}", f"Level {value} – {label.en}")
 
 
+def factor_rating_label(question: Question, rating: int) -> Text:
+    """'第3级 – 主要部门和场所已经使用……' / 'Rating 3 – Used in the main departments …'."""
+    lv = question.levels[rating - 1]
+    return Text(f"{lv.label.zh} – {lv.descriptor.zh}", f"{lv.label.en} – {lv.descriptor.en}")
+
+
 def band_label(question: Question, index: int) -> Text:
     """Label of a band by index, e.g. '第4档（50–65%）' / 'Band 4 (50–65%)'."""
     lo, hi = BANDS[index]
@@ -295,6 +344,13 @@ def answer_text(question: Question, answer: Answer | None) -> Text:
     if t is AnswerType.BAND and answer_fraction(question, answer) is not None:
         b = band_index(float(v)) + 1  # type: ignore[arg-type,operator]
         return Text(f"{v:g}%（第{b}档）", f"{v:g}% (band {b})")  # type: ignore[str-format]
+    if t is AnswerType.FACTOR and answer_fraction(question, answer) is not None:
+        return question.levels[int(v) - 1].label  # type: ignore[arg-type]
+    if t is AnswerType.ITEM_SCORE and isinstance(v, int):
+        return Text(f"{v}%", f"{v}%")
+    if t is AnswerType.MEASURES:
+        n = len(measures_from_value(v))
+        return Text(f"{n}项关键指标", f"{n} key measure{'s' if n != 1 else ''}")
     if t is AnswerType.YES_PARTLY_NO and v in _YPN_LABELS:
         return _YPN_LABELS[str(v)]
     if t is AnswerType.CHOICE:
@@ -305,6 +361,15 @@ def answer_text(question: Question, answer: Answer | None) -> Text:
         unit = question.unit or Text("", "")
         return Text(f"{v:g}{unit.zh}", f"{v:g} {unit.en}".rstrip())
     return Text(str(v), str(v))
+
+
+def answer_input(question: Question, answer: Answer | None) -> str:
+    """The stored value as the text a form field shows (measures as tab-separated rows)."""
+    if answer is None or answer.value is None:
+        return ""
+    if question.answer_type is AnswerType.MEASURES:
+        return measures_text(measures_from_value(answer.value))
+    return str(answer.value)
 
 
 def answer_label(question: Question, answer: Answer | None, lang: str) -> str:

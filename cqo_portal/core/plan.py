@@ -1,7 +1,16 @@
-"""Improvement plan: what to do next for every answer below the top, ranked by points to gain.
+"""Improvement plan: what to do next for every answer below the top, ranked by a written rule.
 
-The ranking is deliberately simple and explainable to an enterprise: a step's value is the points
-it would add (the question's max points × the fraction gap to the next level), nothing else.
+The rule (docs/scoring.md, "The plan") is explainable to an enterprise and does not depend on how
+an item was split into questions:
+
+* a holistic item (rated on four factors) below band 6 yields one step per *limiting* factor, the
+  factors below the next band's minimum; lifting them all lifts the item one band, worth one
+  band's step of the item's points, shared equally between its steps;
+* a band question's step is worth one band's step of its points, wherever inside its band the
+  answer sits; a maturity or other question's step is worth the points of its next level;
+* steps are ranked by the band their item is in (lowest first, the furthest behind), then by the
+  points the step's item or question gains, then in questionnaire order;
+* advice that reads the same as an earlier step's is shown once.
 """
 
 from __future__ import annotations
@@ -10,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .answers import Answer, answer_fraction, answer_text, level_index, next_step
-from .questionnaire import Questionnaire
-from .scoring import Result, SectionResult, question_max_points, round1
+from .holistic import BAND_MINIMUMS, band_step_gain, factor_name, factors_of
+from .questionnaire import BANDS, AnswerType, Questionnaire, band_index
+from .scoring import Result, SectionResult, holistic_assessments, question_max_points, round1
 from .text import Text
 
 
@@ -37,32 +47,69 @@ def _fallback_suggestion(next_label: Text) -> Text:
     )
 
 
+def _rating_label(kind: str, factor: str, rating: int, levels: tuple) -> Text:  # type: ignore[type-arg]
+    name = factor_name(kind, factor)  # type: ignore[arg-type]
+    lv = levels[rating - 1]
+    return Text(
+        f"{name.zh} {lv.label.zh}：{lv.descriptor.zh}",
+        f"{name.en} {lv.label.en}: {lv.descriptor.en}",
+    )
+
+
 def improvement_plan(
     q: Questionnaire, answers: Mapping[str, Answer], result: Result | None = None
 ) -> list[PlanItem]:
-    """Plan steps for every scored, non-N/A question below its top level (unanswered = bottom).
+    """Plan steps for every scored, non-N/A question or holistic item below the top.
 
-    Sorted by recoverable points (descending), then questionnaire order. ``result`` is accepted
-    for the contract but points are recomputed unrounded so ties break consistently.
+    ``result`` is accepted for the contract; gains are recomputed unrounded so ties break
+    consistently.
     """
     del result  # the ranking uses unrounded max points; the result holds rounded ones
     maxes = question_max_points(q, answers)
+    holistic = holistic_assessments(q, answers)
     sections = {s.id: s for s in q.sections}
-    ranked: list[tuple[float, int, PlanItem]] = []
+    ranked: list[tuple[int, float, int, PlanItem]] = []
     for order, question in enumerate(q.scored_questions):
-        answer = answers.get(question.id)
-        step = next_step(question, answer)
-        if step is None:
-            continue
-        frac = answer_fraction(question, answer) or 0.0
-        gain = maxes[question.id] * (step.fraction - frac)
-        idx = level_index(question, answer)
-        key = 0 if idx is None else idx
-        suggestion = question.suggestions.get(key) or _fallback_suggestion(step.label)
         section = sections[question.section_id]
+        ia = holistic.get(question.item_id or "")
+        if ia is not None:
+            kind = ia.holistic.kind
+            band = ia.band.band
+            if band >= len(BANDS) or question.factor not in ia.band.limiting:
+                continue
+            factor = question.factor
+            rating = ia.ratings[factor]
+            target = BAND_MINIMUMS[kind][band][factors_of(kind).index(factor)]
+            item_gain = band_step_gain(ia.holistic.item.points, band)
+            current = _rating_label(kind, factor, rating, question.levels)
+            nxt = _rating_label(kind, factor, target, question.levels)
+            suggestion = question.suggestions.get(rating - 1) or _fallback_suggestion(nxt)
+            gain = item_gain / len(ia.band.limiting)
+            rank_band = band
+        else:
+            answer = answers.get(question.id)
+            step = next_step(question, answer)
+            if step is None:
+                continue
+            frac = answer_fraction(question, answer) or 0.0
+            idx = level_index(question, answer)
+            if question.answer_type is AnswerType.BAND:
+                bi = band_index(round(frac * 100)) or 0
+                nxt_lo = BANDS[bi + 1][0] if bi + 1 < len(BANDS) else 100
+                item_gain = gain = maxes[question.id] * (nxt_lo - BANDS[bi][0]) / 100
+                rank_band = bi + 1
+            else:
+                item_gain = gain = maxes[question.id] * (step.fraction - frac)
+                rank_band = 0  # maturity and other scales rank by points alone
+            current = answer_text(question, answer)
+            nxt = step.label
+            suggestion = question.suggestions.get(
+                0 if idx is None else idx
+            ) or _fallback_suggestion(nxt)
         ranked.append(
             (
-                -gain,
+                rank_band,
+                -item_gain,
                 order,
                 PlanItem(
                     section_id=section.id,
@@ -70,15 +117,22 @@ def improvement_plan(
                     question_id=question.id,
                     question_text=question.text,
                     clause=question.clause,
-                    current_label=answer_text(question, answer),
-                    next_label=step.label,
+                    current_label=current,
+                    next_label=nxt,
                     suggestion=suggestion,
                     recoverable_points=round1(gain),
                 ),
             )
         )
-    ranked.sort(key=lambda t: (t[0], t[1]))
-    return [p for _g, _o, p in ranked]
+    ranked.sort(key=lambda t: (t[0], t[1], t[2]))
+    seen: set[str] = set()
+    plan: list[PlanItem] = []
+    for *_key, p in ranked:
+        if p.suggestion.zh in seen:
+            continue
+        seen.add(p.suggestion.zh)
+        plan.append(p)
+    return plan
 
 
 def grouped_plan(

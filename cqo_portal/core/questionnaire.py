@@ -22,6 +22,7 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from .holistic import FactorId, factor_levels, factors_of
 from .text import Text
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "questionnaires"
@@ -43,6 +44,12 @@ class AnswerType(StrEnum):
     CHOICE = "choice"
     NUMBER = "number"
     TEXT = "text"
+    #: One of a holistic item's four factors, rated 1..6 against that factor's descriptors.
+    FACTOR = "factor"
+    #: A results item's key measures (values per period, target, comparison); not scored itself.
+    MEASURES = "measures"
+    #: The respondent's adjustment of a holistic item's proposed value, with a reason.
+    ITEM_SCORE = "item_score"
 
 
 YES_PARTLY_NO_VALUES: Mapping[str, float] = MappingProxyType({"no": 0.0, "partly": 0.5, "yes": 1.0})
@@ -75,6 +82,15 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Subclause:
+    """A lettered requirement of an item (4.1.2 a) ...) and what an examiner asks to see for it."""
+
+    id: str
+    text: Text
+    evidence: Text
+
+
+@dataclass(frozen=True)
 class Item:
     """A GB/T 19580 assessment item (e.g. 4.1.2) carrying its own points inside a section."""
 
@@ -82,6 +98,7 @@ class Item:
     title: Text
     points: float
     kind: ItemKind | None = None
+    subclauses: tuple[Subclause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,11 +122,16 @@ class Question:
     max: float | None = None
     unit: Text | None = None
     thresholds: tuple[Threshold, ...] = ()
+    factor: FactorId | None = None
 
     @property
     def scored(self) -> bool:
-        """Whether the answer earns points (NUMBER only with thresholds, TEXT never)."""
-        if self.answer_type is AnswerType.TEXT:
+        """Whether the answer earns points (NUMBER only with thresholds, TEXT never).
+
+        A FACTOR question is scored through its item (see :mod:`.holistic`); MEASURES and
+        ITEM_SCORE questions feed their item's score but earn nothing themselves.
+        """
+        if self.answer_type in (AnswerType.TEXT, AnswerType.MEASURES, AnswerType.ITEM_SCORE):
             return False
         if self.answer_type is AnswerType.NUMBER:
             return bool(self.thresholds)
@@ -196,6 +218,38 @@ class Questionnaire:
                 groups.append(ScoringGroup(s.id, None, s.points, scored))
         return tuple(groups)
 
+    @cached_property
+    def holistic_items(self) -> Mapping[str, HolisticItem]:
+        """Items scored holistically from factor questions, by item id."""
+        out: dict[str, HolisticItem] = {}
+        for s in self.sections:
+            for it in s.items:
+                members = [q for q in s.questions if q.item_id == it.id]
+                factors = {q.factor: q for q in members if q.answer_type is AnswerType.FACTOR}
+                if not factors:
+                    continue
+                out[it.id] = HolisticItem(
+                    item=it,
+                    section_id=s.id,
+                    kind=it.kind or "process",
+                    factors=tuple(factors[f] for f in factors_of(it.kind or "process")),
+                    measures=next(
+                        (q for q in members if q.answer_type is AnswerType.MEASURES), None
+                    ),
+                    adjustment=next(
+                        (q for q in members if q.answer_type is AnswerType.ITEM_SCORE), None
+                    ),
+                )
+        return MappingProxyType(out)
+
+    def item(self, item_id: str) -> Item:
+        """The item with this id (KeyError when unknown)."""
+        for s in self.sections:
+            for it in s.items:
+                if it.id == item_id:
+                    return it
+        raise KeyError(item_id)
+
     @property
     def max_points(self) -> float:
         """Points available when nothing is N/A (the declared total)."""
@@ -222,6 +276,18 @@ class Questionnaire:
             self.to_data(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class HolisticItem:
+    """An item rated on four factors: its factor questions (in factor order) and helpers."""
+
+    item: Item
+    section_id: str
+    kind: ItemKind
+    factors: tuple[Question, ...]
+    measures: Question | None
+    adjustment: Question | None
 
 
 class QuestionnaireError(ValueError):
@@ -326,6 +392,15 @@ def band_index(percent: float) -> int | None:
     return None
 
 
+FACTOR_RATING_LABELS: tuple[Text, ...] = tuple(Text(f"第{i}级", f"Rating {i}") for i in range(1, 7))
+
+
+def default_factor_levels(kind: ItemKind | None, factor: FactorId) -> tuple[Level, ...]:
+    """Ratings 1..6 of one factor with the portal's descriptors for it (value = rating)."""
+    descs = factor_levels(kind or "process", factor)
+    return tuple(Level(i + 1, FACTOR_RATING_LABELS[i], descs[i]) for i in range(6))
+
+
 def default_band_levels(kind: ItemKind | None) -> tuple[Level, ...]:
     """The standard six bands with process or results descriptors (process when kind is None)."""
     descs = RESULTS_BAND_DESCRIPTORS if kind == "results" else PROCESS_BAND_DESCRIPTORS
@@ -345,6 +420,8 @@ def suggestion_keys(question: Question) -> range:
         return range(0, len(question.options))  # option position in the list
     if t is AnswerType.NUMBER and question.thresholds:
         return range(0, len(question.thresholds))
+    if t is AnswerType.FACTOR:
+        return range(0, 5)  # rating 1..5 (key = rating - 1); rating 6 is the top
     return range(0)
 
 
@@ -383,6 +460,7 @@ def _question_data(q: Question) -> dict[str, Any]:
         "max": None if q.max is None else _num(q.max),
         "unit": None if q.unit is None else q.unit.to_data(),
         "thresholds": [{"min": _num(t.min), "score": _num(t.score)} for t in q.thresholds],
+        **({"factor": q.factor} if q.factor else {}),
     }
 
 
@@ -393,7 +471,26 @@ def _section_data(s: Section) -> dict[str, Any]:
         **_optional_text("intro", s.intro),
         "points": _num(s.points),
         "items": [
-            {"id": i.id, "title": i.title.to_data(), "points": _num(i.points), "kind": i.kind}
+            {
+                "id": i.id,
+                "title": i.title.to_data(),
+                "points": _num(i.points),
+                "kind": i.kind,
+                **(
+                    {
+                        "subclauses": [
+                            {
+                                "id": c.id,
+                                "text": c.text.to_data(),
+                                **_optional_text("evidence", c.evidence),
+                            }
+                            for c in i.subclauses
+                        ]
+                    }
+                    if i.subclauses
+                    else {}
+                ),
+            }
             for i in s.items
         ],
         "questions": [_question_data(q) for q in s.questions],
@@ -489,8 +586,13 @@ def _text(obj: Any) -> Text:
 
 
 def _parse_levels(
-    raw: list[Mapping[str, Any]], labels: Sequence[Text], path: str, errs: _Collector
+    raw: list[Mapping[str, Any]],
+    labels: Sequence[Text],
+    path: str,
+    errs: _Collector,
+    start: int = 0,
 ) -> tuple[Level, ...]:
+    """Levels listed in order; ``start`` is the first value (0 for scales, 1 for ratings)."""
     levels: list[Level] = []
     for i, lv in enumerate(raw):
         p = f"{path}[{i}]"
@@ -501,22 +603,28 @@ def _parse_levels(
                 )
                 continue
             levels.append(
-                Level(i, labels[i] if i < len(labels) else Text("", ""), Text.from_data(lv))
+                Level(
+                    i + start,
+                    labels[i] if i < len(labels) else Text("", ""),
+                    Text.from_data(lv),
+                )
             )
             continue
         if "descriptor" not in lv:
             errs.add(p, "missing required field 'descriptor'")
             continue
-        value = lv.get("value", i)
-        if value != i:
+        value = lv.get("value", i + start)
+        if value != i + start:
             errs.add(
-                f"{p}.value", f"levels must be listed in order 0..5; expected {i}, got {value}"
+                f"{p}.value",
+                f"levels must be listed in order {start}..{start + 5}; expected {i + start}, "
+                f"got {value}",
             )
         label = _text(lv["label"]) if "label" in lv else (labels[i] if i < len(labels) else None)
         if label is None:
             errs.add(p, "missing required field 'label'")
             continue
-        levels.append(Level(i, label, Text.from_data(lv["descriptor"])))
+        levels.append(Level(i + start, label, Text.from_data(lv["descriptor"])))
     return tuple(levels)
 
 
@@ -536,7 +644,8 @@ def _parse_question(
         )
 
     allowed = {
-        "levels": atype in (AnswerType.MATURITY, AnswerType.BAND),
+        "levels": atype in (AnswerType.MATURITY, AnswerType.BAND, AnswerType.FACTOR),
+        "factor": atype is AnswerType.FACTOR,
         "options": atype is AnswerType.CHOICE,
         "thresholds": atype is AnswerType.NUMBER,
         "min": atype is AnswerType.NUMBER,
@@ -567,6 +676,39 @@ def _parse_question(
                 )
         else:
             levels = default_band_levels(kind)
+    elif atype is AnswerType.FACTOR:
+        kind = item.kind if item else None
+        factor = raw.get("factor")
+        if item is None:
+            errs.add(f"{path}.item", "factor questions belong to an item")
+        if factor is None:
+            errs.add(f"{path}.factor", "factor questions need a factor")
+        elif factor not in factors_of(kind or "process"):
+            errs.add(
+                f"{path}.factor",
+                f"{factor!r} is not a factor of a {kind or 'process'} item "
+                f"(expected one of: {', '.join(factors_of(kind or 'process'))})",
+            )
+        else:
+            defaults = default_factor_levels(kind, factor)
+            if raw_levels:
+                if len(raw_levels) != 6:
+                    errs.add(
+                        f"{path}.levels",
+                        f"factor questions need exactly 6 levels (ratings 1-6), got "
+                        f"{len(raw_levels)}",
+                    )
+                else:
+                    parsed = _parse_levels(
+                        raw_levels, FACTOR_RATING_LABELS, f"{path}.levels", errs, start=1
+                    )
+                    levels = parsed
+            else:
+                levels = defaults
+        if raw.get("allow_na"):
+            errs.add(f"{path}.allow_na", "factor questions cannot be N/A (every item applies)")
+    elif atype in (AnswerType.MEASURES, AnswerType.ITEM_SCORE) and item is None:
+        errs.add(f"{path}.item", f"{atype.value} questions belong to an item")
 
     options: list[Option] = []
     if atype is AnswerType.CHOICE:
@@ -627,6 +769,7 @@ def _parse_question(
         max=None if qmax is None else float(qmax),
         unit=None if raw.get("unit") is None else Text.from_data(raw["unit"]),
         thresholds=tuple(thresholds),
+        factor=raw.get("factor") if atype is AnswerType.FACTOR else None,
     )
 
     suggestions: dict[int, Text] = {}
@@ -720,8 +863,22 @@ def _parse_valid_mapping(data: dict[str, Any], errs: _Collector) -> Questionnair
                 errs.add(
                     f"{spath}.items[{ii}].kind", "gbt19580 items need kind 'process' or 'results'"
                 )
+            subclauses: list[Subclause] = []
+            for ci, rc in enumerate(ri.get("subclauses") or []):
+                if any(c.id == rc["id"] for c in subclauses):
+                    errs.add(
+                        f"{spath}.items[{ii}].subclauses[{ci}].id",
+                        f"duplicate sub-clause {rc['id']!r}",
+                    )
+                subclauses.append(
+                    Subclause(rc["id"], Text.from_data(rc["text"]), _text(rc.get("evidence")))
+                )
             items[ri["id"]] = Item(
-                ri["id"], Text.from_data(ri["title"]), float(ri["points"]), ri.get("kind")
+                ri["id"],
+                Text.from_data(ri["title"]),
+                float(ri["points"]),
+                ri.get("kind"),
+                tuple(subclauses),
             )
         questions: list[Question] = []
         for qi, rq in enumerate(rs["questions"]):
@@ -730,6 +887,8 @@ def _parse_valid_mapping(data: dict[str, Any], errs: _Collector) -> Questionnair
             questions.append(_parse_question(rq, rs["id"], items, qpath, errs))
 
         scored = [q for q in questions if q.scored]
+        for ii, it in enumerate(items.values()):
+            _check_holistic_item(method, it, questions, f"{spath}.items[{ii}]", errs)
         if items:
             item_sum = sum(i.points for i in items.values())
             if abs(item_sum - points) > 1e-9:
@@ -780,6 +939,39 @@ def _parse_valid_mapping(data: dict[str, Any], errs: _Collector) -> Questionnair
         scoring_method=method,
         sections=tuple(sections),
     )
+
+
+def _check_holistic_item(
+    method: str, item: Item, questions: Sequence[Question], path: str, errs: _Collector
+) -> None:
+    """An item with factor questions is rated on exactly its kind's four factors."""
+    members = [q for q in questions if q.item_id == item.id]
+    factor_qs = [q for q in members if q.answer_type is AnswerType.FACTOR]
+    helpers = [q for q in members if q.answer_type in (AnswerType.MEASURES, AnswerType.ITEM_SCORE)]
+    if not factor_qs:
+        if helpers:
+            errs.add(path, f"item {item.id!r} has {helpers[0].answer_type.value} questions "
+                     "but no factor questions")  # fmt: skip
+        return
+    if method != "gbt19580":
+        errs.add(path, "factor questions need scoring_method gbt19580")
+    kind = item.kind or "process"
+    others = [q for q in members if q.scored and q.answer_type is not AnswerType.FACTOR]
+    if others:
+        errs.add(path, f"item {item.id!r} mixes factor questions with {others[0].answer_type.value}"
+                 f" question {others[0].id!r}; a holistic item is rated on its factors only")  # fmt: skip
+    got = [q.factor for q in factor_qs]
+    for f in factors_of(kind):
+        if got.count(f) != 1:
+            errs.add(path, f"item {item.id!r} needs exactly one {f!r} factor question, "
+                     f"has {got.count(f)}")  # fmt: skip
+    measures = [q for q in members if q.answer_type is AnswerType.MEASURES]
+    if kind == "results" and len(measures) != 1:
+        errs.add(path, f"results item {item.id!r} needs exactly one measures question")
+    if kind != "results" and measures:
+        errs.add(path, f"process item {item.id!r} cannot have a measures question")
+    if sum(1 for q in members if q.answer_type is AnswerType.ITEM_SCORE) > 1:
+        errs.add(path, f"item {item.id!r} has more than one item_score question")
 
 
 def load_questionnaire_bytes(data: bytes, filename: str) -> Questionnaire:

@@ -16,12 +16,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
-from .answers import Answer, answer_fraction
+from .answers import Answer, answer_fraction, is_answered
+from .holistic import FactorId, ItemBand, allowed_adjustments, factors_of, item_band
+from .measures import MeasureReading, measures_from_value, propose_ratings, read_measure
 from .questionnaire import (
     BAND_LABELS,
     BANDS,
+    MATURITY_LABELS,
     PROCESS_BAND_DESCRIPTORS,
     RESULTS_BAND_DESCRIPTORS,
+    HolisticItem,
     Question,
     Questionnaire,
 )
@@ -84,7 +88,11 @@ class QuestionScore:
 
 @dataclass(frozen=True)
 class ItemResult:
-    """Points of one GB/T 19580 item; ``excluded`` when all its scored questions are N/A."""
+    """Points of one GB/T 19580 item; ``excluded`` when all its scored questions are N/A.
+
+    A holistic item also keeps its factor ratings (in factor order), the value the rule proposed
+    and, when the respondent moved it, the reason given; older results have none of these.
+    """
 
     item_id: str
     title: Text
@@ -93,10 +101,13 @@ class ItemResult:
     percent: float
     level: LevelInfo
     excluded: bool = False
+    ratings: tuple[tuple[str, int], ...] = ()
+    proposed: float | None = None
+    adjust_reason: str = ""
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {
+        out: dict[str, Any] = {
             "item_id": self.item_id,
             "title": self.title.to_data(),
             "points": self.points,
@@ -105,6 +116,11 @@ class ItemResult:
             "level": self.level.to_data(),
             "excluded": self.excluded,
         }
+        if self.ratings:
+            out["ratings"] = [[f, r] for f, r in self.ratings]
+            out["proposed"] = self.proposed
+            out["adjust_reason"] = self.adjust_reason
+        return out
 
     @classmethod
     def from_data(cls, d: Mapping[str, Any]) -> ItemResult:
@@ -117,6 +133,9 @@ class ItemResult:
             d["percent"],
             LevelInfo.from_data(d["level"]),
             d.get("excluded", False),
+            tuple((str(f), int(r)) for f, r in d.get("ratings", ())),
+            d.get("proposed"),
+            d.get("adjust_reason", ""),
         )
 
 
@@ -223,59 +242,64 @@ NOT_APPLICABLE = LevelInfo(
     ),
 )
 
-#: (lowest percent, level) for questionnaires scored on the 0-5 maturity scale.
-MATURITY_LEVELS: tuple[tuple[float, LevelInfo], ...] = (
-    (0, LevelInfo("M0", Text("未起步", "Not started"), Text(
-        "多数做法尚未建立，质量管理依赖个人经验。",
-        "Most practices are not in place; quality depends on individuals.",
-    ))),
-    (10, LevelInfo("M1", Text("1级 起步", "Level 1 – Basic"), Text(
-        "有基本做法，但不成体系，主要在问题发生后处理。",
-        "Basic practices exist but are not systematic; problems are handled after they occur.",
-    ))),
-    (30, LevelInfo("M2", Text("2级 受控", "Level 2 – Managed"), Text(
-        "关键过程有文件和职责，能够按要求执行，但改进多为被动。",
-        "Key processes are documented and assigned and run as required; improvement is reactive.",
-    ))),
-    (50, LevelInfo("M3", Text("3级 规范", "Level 3 – Defined"), Text(
-        "体系覆盖全部要求并全面展开，用数据管理过程，开始主动改进。",
-        "The system covers all requirements and is deployed throughout; processes are managed "
-        "with data and improvement is proactive.",
-    ))),
-    (70, LevelInfo("M4", Text("4级 量化改进", "Level 4 – Measured and improving"), Text(
-        "目标量化并层层分解，趋势持续向好，质量与经营战略整合。",
-        "Objectives are quantified and cascaded, trends improve steadily, quality is integrated "
-        "with business strategy.",
-    ))),
-    (90, LevelInfo("M5", Text("5级 卓越", "Level 5 – Best practice"), Text(
-        "做法成为行业标杆，持续创新并与相关方分享经验。",
-        "Practices are a benchmark for the industry; continuous innovation and sharing with "
-        "stakeholders.",
-    ))),
+#: What an overall maturity level means, 0..5 (the labels are MATURITY_LABELS, one set everywhere).
+_MATURITY_MEANINGS: tuple[Text, ...] = (
+    Text("多数做法尚未建立，质量管理依赖个人经验。",
+         "Most practices are not in place; quality depends on individuals."),
+    Text("有基本做法，但不成体系，主要在问题发生后处理。",
+         "Basic practices exist but are not systematic; problems are handled after they occur."),
+    Text("关键过程有文件和职责，能够按要求执行，但改进多为被动。",
+         "Key processes are documented and assigned and run as required; improvement is reactive."),
+    Text("做法符合 ISO 9001 的要求并在全公司实施，用数据管理过程，开始主动改进。",
+         "Practices conform to ISO 9001's requirements and are applied throughout; processes are "
+         "managed with data and improvement is proactive."),
+    Text("超出符合性：目标量化并层层分解，趋势持续向好，质量与经营战略整合。",
+         "Beyond conformity: objectives are quantified and cascaded, trends improve steadily, "
+         "quality is integrated with business strategy."),
+    Text("做法成为行业标杆，持续创新并与相关方分享经验。",
+         "Practices are a benchmark for the industry; continuous innovation and sharing with "
+         "stakeholders."),
 )  # fmt: skip
 
-#: (lowest score per 1000, reading) for the GB/T 19580 total; indicative, not the standard's text.
+#: (lowest percent, level) for questionnaires scored on the 0-5 maturity scale.
+MATURITY_LEVELS: tuple[tuple[float, LevelInfo], ...] = tuple(
+    (
+        lo,
+        LevelInfo(
+            f"M{i}",
+            Text(f"{i}级 {MATURITY_LABELS[i].zh}", f"Level {i} – {MATURITY_LABELS[i].en}"),
+            _MATURITY_MEANINGS[i],
+        ),
+    )
+    for i, lo in enumerate((0, 10, 30, 50, 70, 90))
+)
+
+#: (lowest score per 1000, reading) for a self-assessed GB/T 19580 total; indicative ranges, not
+#: the standard's text, and never an award verdict (only examiners' consensus scores are that).
 GBT_TOTAL_READINGS: tuple[tuple[float, LevelInfo], ...] = (
     (0, LevelInfo("early", Text("起步阶段", "Early stage"), Text(
-        "低于约250分：卓越绩效管理处于起步阶段，先把基本要求做成体系。",
-        "Below about 250: performance excellence is at an early stage; make the basics systematic.",
+        "自评得分低于约250分：卓越绩效管理处于起步阶段，先把基本要求做成体系。",
+        "A self-assessed score below about 250: performance excellence is at an early stage; "
+        "make the basics systematic.",
     ))),
     (250, LevelInfo("developing", Text("发展阶段", "Developing"), Text(
-        "约250–400分：体系正在形成，部分过程已有效，结果数据开始积累。",
-        "About 250–400: the system is taking shape; some processes work and results are "
-        "beginning to accumulate.",
+        "自评得分约250–400分：体系正在形成，部分过程已有效，结果数据开始积累。",
+        "A self-assessed score of about 250–400: the system is taking shape; some processes work "
+        "and results are beginning to accumulate.",
     ))),
     (400, LevelInfo("solid", Text("体系健全", "Solid management system"), Text(
-        "约400–500分：具备健全的质量管理体系，多数过程有效展开。",
-        "About 400–500: a solid quality-management system with most processes well deployed.",
+        "自评得分约400–500分：具备健全的质量管理体系，多数过程有效展开。",
+        "A self-assessed score of about 400–500: a solid quality-management system with most "
+        "processes well deployed.",
     ))),
-    (500, LevelInfo("award", Text("质量奖水平", "Quality-award range"), Text(
-        "约500–650分：省级政府质量奖获奖组织的常见得分区间。",
-        "About 500–650: the usual range of provincial government quality-award winners.",
+    (500, LevelInfo("mature", Text("成熟", "Mature"), Text(
+        "自评得分约500–650分：多数过程系统展开、持续改进，关键结果有良好趋势和有利对比。",
+        "A self-assessed score of about 500–650: most processes are systematic, deployed and "
+        "improving; key results show good trends and favourable comparisons.",
     ))),
-    (650, LevelInfo("world", Text("世界级", "World-class"), Text(
-        "约650分以上：达到世界级卓越绩效水平。",
-        "Above about 650: world-class performance excellence.",
+    (650, LevelInfo("leading", Text("领先", "Leading"), Text(
+        "自评得分约650分以上：做法和结果在行业中领先。",
+        "A self-assessed score above about 650: practices and results lead the industry.",
     ))),
 )  # fmt: skip
 
@@ -303,6 +327,72 @@ def maturity_level(percent: float) -> LevelInfo:
 def gbt_total_level(percent: float) -> LevelInfo:
     """Indicative reading of a GB/T 19580 total, on a per-1000 scale (percent × 10)."""
     return _pick(GBT_TOTAL_READINGS, percent * 10)
+
+
+# --------------------------------------------------------------------------- holistic items
+
+
+@dataclass(frozen=True)
+class ItemAssessment:
+    """How a holistic item's score came about: ratings, proposal, adjustment, readings."""
+
+    holistic: HolisticItem
+    ratings: Mapping[FactorId, int]  # the ratings scored (entered, or proposed from measures)
+    proposed_ratings: Mapping[FactorId, int] | None  # from measures (results items)
+    readings: tuple[MeasureReading, ...]
+    band: ItemBand  # of the ratings
+    value: int  # the value scored: the proposal, or the respondent's adjustment
+    adjusted: bool
+    adjust_reason: str
+
+    @property
+    def proposed_value(self) -> int:
+        """The value the rule proposes from the ratings."""
+        return self.band.value
+
+
+def assess_item(h: HolisticItem, answers: Mapping[str, Answer]) -> ItemAssessment:
+    """Rate a holistic item from its answers (see :mod:`.holistic` and docs/scoring.md).
+
+    A results factor left blank takes the rating proposed from the measures; an adjustment
+    outside the tolerance, or without a reason, is not applied.
+    """
+    readings: tuple[MeasureReading, ...] = ()
+    proposed: dict[FactorId, int] | None = None
+    if h.measures is not None:
+        ma = answers.get(h.measures.id)
+        measures = measures_from_value(ma.value) if ma is not None else []
+        readings = tuple(read_measure(m) for m in measures)
+        proposed = propose_ratings(readings) if readings else None
+    ratings: dict[FactorId, int] = {}
+    for fq, f in zip(h.factors, factors_of(h.kind), strict=True):
+        a = answers.get(fq.id)
+        if is_answered(fq, a) and a is not None and isinstance(a.value, int):
+            ratings[f] = a.value
+        elif proposed is not None:
+            ratings[f] = proposed[f]
+        else:
+            ratings[f] = 1
+    band = item_band(h.kind, ratings)
+    value, adjusted, reason = band.value, False, ""
+    if h.adjustment is not None:
+        adj = answers.get(h.adjustment.id)
+        if (
+            adj is not None
+            and isinstance(adj.value, int)
+            and adj.value != band.value
+            and adj.value in allowed_adjustments(band.value)
+            and adj.evidence.strip()
+        ):
+            value, adjusted, reason = adj.value, True, adj.evidence.strip()
+    return ItemAssessment(h, ratings, proposed, readings, band, value, adjusted, reason)
+
+
+def holistic_assessments(
+    q: Questionnaire, answers: Mapping[str, Answer]
+) -> dict[str, ItemAssessment]:
+    """Every holistic item of the questionnaire, assessed, by item id."""
+    return {item_id: assess_item(h, answers) for item_id, h in q.holistic_items.items()}
 
 
 # --------------------------------------------------------------------------- scoring
@@ -333,6 +423,7 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
     """Score answers against a questionnaire; unanswered scored questions count as 0."""
     maxes = question_max_points(q, answers)
     gbt = q.scoring_method == "gbt19580"
+    holistic = holistic_assessments(q, answers)
     qscores: dict[str, QuestionScore] = {}
     raw_points: dict[str, float] = {}
     for question in q.scored_questions:
@@ -340,7 +431,13 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
         na = _is_na(question, a)
         frac = None if na else answer_fraction(question, a)
         mx = maxes[question.id]
-        pts = mx * frac if frac is not None else 0.0
+        ia = holistic.get(question.item_id or "")
+        if ia is not None:  # a factor question: an equal share of what its item earns
+            pts = mx * ia.value / 100
+            rating = ia.ratings[question.factor]  # type: ignore[index]
+            frac = (rating - 1) / 5
+        else:
+            pts = mx * frac if frac is not None else 0.0
         raw_points[question.id] = pts
         qscores[question.id] = QuestionScore(question.id, round1(pts), round1(mx), frac, na)
 
@@ -366,10 +463,18 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
             s_max += i_max
             i_pct = _pct(i_pts, i_max)
             excl = i_max <= 0
+            ia = holistic.get(it.id)
+            extra: dict[str, Any] = {}
+            if ia is not None:
+                extra = {
+                    "ratings": tuple((f, ia.ratings[f]) for f in factors_of(ia.holistic.kind)),
+                    "proposed": float(ia.proposed_value),
+                    "adjust_reason": ia.adjust_reason,
+                }
             items.append(
                 ItemResult(
                     it.id, it.title, round1(i_pts), round1(i_max), i_pct,
-                    level_for(i_pct, excl, it.kind == "results"), excl,
+                    level_for(i_pct, excl, it.kind == "results"), excl, **extra,
                 )
             )  # fmt: skip
         if not s.items:
@@ -401,3 +506,49 @@ def score_assessment(q: Questionnaire, answers: Mapping[str, Answer]) -> Result:
         sections=tuple(sections),
         questions=MappingProxyType(qscores),
     )
+
+
+ERR_ADJUST_RANGE = Text(
+    "调整后的得分与建议分相差不能超过10分",
+    "The adjusted score may differ from the proposal by at most 10 points",
+)
+ERR_ADJUST_REASON = Text(
+    "调整建议分时请写明理由（填在本题的证据说明中）",
+    "Give the reason for moving the proposed score (in this question's evidence note)",
+)
+ERR_RATING_REASON = Text(
+    "评级与按指标数据给出的建议不同时，请在证据说明中写明理由",
+    "When your rating differs from the one proposed from the measures, give the reason in the "
+    "evidence note",
+)
+
+
+def item_issues(q: Questionnaire, answers: Mapping[str, Answer]) -> dict[str, Text]:
+    """Answers a holistic item cannot accept as they stand, by question id.
+
+    An adjustment must stay within the tolerance of the proposal and give a reason; a results
+    factor rated differently from the rating proposed from the measures needs a note.
+    """
+    issues: dict[str, Text] = {}
+    for h in q.holistic_items.values():
+        ia = assess_item(h, answers)
+        if ia.proposed_ratings is not None:
+            for fq in h.factors:
+                a = answers.get(fq.id)
+                if (
+                    a is not None
+                    and isinstance(a.value, int)
+                    and a.value != ia.proposed_ratings[fq.factor]  # type: ignore[index]
+                    and not a.evidence.strip()
+                ):
+                    issues[fq.id] = ERR_RATING_REASON
+        if h.adjustment is None:
+            continue
+        adj = answers.get(h.adjustment.id)
+        if adj is None or not isinstance(adj.value, int) or adj.value == ia.proposed_value:
+            continue
+        if adj.value not in allowed_adjustments(ia.proposed_value):
+            issues[h.adjustment.id] = ERR_ADJUST_RANGE
+        elif not adj.evidence.strip():
+            issues[h.adjustment.id] = ERR_ADJUST_REASON
+    return issues

@@ -54,7 +54,7 @@ def submitted(actors, enterprise, officer, *, level: int = 1, overrides=None):
     answer = answer_at(level)
     for i, question in enumerate(q.questions):
         a = (overrides or {}).get(question.id) or answer(question, i)
-        assessment.answers.append(services._new_row(question.id, a, officer))
+        assessment.answers.append(services._new_row(question, a, officer))
     actors.session.flush()
     services.submit_assessment(assessment, officer)
     actors.session.flush()

@@ -6,6 +6,7 @@ import re
 
 from cqo_portal.assessments import services
 from cqo_portal.core.questionnaire import AnswerType, Question
+from tests.factories import MEASURES_ROWS
 
 
 def raw_value(question: Question, variant: int = 0) -> str:
@@ -15,6 +16,12 @@ def raw_value(question: Question, variant: int = 0) -> str:
         return str(variant % 6)
     if t is AnswerType.BAND:
         return str((variant * 15) % 105)
+    if t is AnswerType.FACTOR:
+        return str(1 + variant % 6)
+    if t is AnswerType.MEASURES:
+        return MEASURES_ROWS
+    if t is AnswerType.ITEM_SCORE:
+        return ""  # keep the proposed score
     if t is AnswerType.YES_PARTLY_NO:
         return ("yes", "partly", "no")[variant % 3]
     if t is AnswerType.CHOICE:

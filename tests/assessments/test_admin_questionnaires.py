@@ -15,7 +15,7 @@ from cqo_portal.core.questionnaire import QUESTIONNAIRE_DIR
 from cqo_portal.models import AuditEvent, QuestionnaireStatus, QuestionnaireVersion
 from tests.factories import login
 
-QMS = QUESTIONNAIRE_DIR / "cqo-qms-2026.yaml"
+QMS = QUESTIONNAIRE_DIR / "cqo-qms-2027.yaml"
 
 
 def _qms_data() -> dict:
@@ -24,7 +24,7 @@ def _qms_data() -> dict:
 
 def _next_version() -> dict:
     data = copy.deepcopy(_qms_data())
-    data["version"] = "2026.2"
+    data["version"] = "2027.2"
     first = data["sections"][0]["questions"][0]
     first["text"]["en"] = first["text"]["en"] + " (revised)"
     data["sections"][0]["questions"].append(
@@ -102,22 +102,22 @@ def test_upload_shows_the_diff_then_imports_a_draft_then_publish_and_retire(
     admin = actors.admin()
     login(client, admin)
     old = actors.questionnaire("cqo-qms")
-    resp = _upload(client, _yaml_bytes(_next_version()), "cqo-qms-2026.2.yaml")
+    resp = _upload(client, _yaml_bytes(_next_version()), "cqo-qms-2027.2.yaml")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "questions.ctx-notes" in page and "Other remarks" in page  # added
     assert "questions.ctx-issues.text" in page  # changed
     assert "diff-added" in page and "diff-changed" in page
-    assert _count(db_session, QuestionnaireVersion) == 2  # nothing stored before confirming
+    assert _count(db_session, QuestionnaireVersion) == 4  # nothing stored before confirming
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
 
     resp = client.post(
         "/admin/questionnaires/confirm",
-        data={"token": token, "filename": "cqo-qms-2026.2.yaml"},
+        data={"token": token, "filename": "cqo-qms-2027.2.yaml"},
     )
     assert resp.status_code == 302
     new = db_session.scalar(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.version == "2026.2")
+        select(QuestionnaireVersion).where(QuestionnaireVersion.version == "2027.2")
     )
     assert new.status == QuestionnaireStatus.DRAFT and new.imported_by_id == admin.id
     detail = client.get(resp.headers["Location"]).get_data(as_text=True)
@@ -127,7 +127,7 @@ def test_upload_shows_the_diff_then_imports_a_draft_then_publish_and_retire(
     officer = actors.officer()
     officer_client = app.test_client()
     login(officer_client, officer)
-    assert "2026.2" not in officer_client.get("/assessments/").get_data(as_text=True)
+    assert "2027.2" not in officer_client.get("/assessments/").get_data(as_text=True)
 
     resp = client.post(f"/admin/questionnaires/{new.id}/publish", data={"retire_previous": "y"})
     assert resp.status_code == 302
@@ -192,14 +192,14 @@ def test_cli_import_refuses_a_broken_file_and_imports_a_good_one(runner, db_sess
     assert "nothing imported" in result.output
     assert _count(db_session, QuestionnaireVersion) == versions
 
-    good = tmp_path / "cqo-qms-2026.2.yaml"
+    good = tmp_path / "cqo-qms-2027.2.yaml"
     good.write_bytes(_yaml_bytes(_next_version()))
     result = runner.invoke(args=["import-questionnaire", str(good)])
     assert result.exit_code == 0, result.output
-    assert "imported: cqo-qms 2026.2 (draft)" in result.output
+    assert "imported: cqo-qms 2027.2 (draft)" in result.output
     assert _count(db_session, QuestionnaireVersion) == versions + 1
     result = runner.invoke(args=["import-questionnaire", str(good), "--publish"])
-    assert "already present: cqo-qms 2026.2 (published)" in result.output
+    assert "already present: cqo-qms 2027.2 (published)" in result.output
 
 
 def test_both_built_in_questionnaires_load_and_validate():

@@ -81,7 +81,7 @@ def test_template_layout_instructions_validation_and_frozen_header(client, actor
     q = services.questionnaire_of(qv)
     resp = client.get(f"/assessments/questionnaires/{qv.id}/template.xlsx")
     assert resp.status_code == 200
-    assert "cqo-qms-2026.1-template.xlsx" in resp.headers["Content-Disposition"]
+    assert "cqo-qms-2027.1-template.xlsx" in resp.headers["Content-Disposition"]
     wb = load_workbook(io.BytesIO(resp.data))
     # The workbook reads in both languages whatever the page's language.
     assert wb.sheetnames[0] == xlsx.instructions_sheet() == "说明 Instructions"

@@ -68,7 +68,7 @@ def _submit(live_app, draft_id: int, improved_question: str) -> None:
         stored = {row.question_id: row for row in draft.answers}  # the page may have autosaved
         for i, question in enumerate(q.questions):
             a = better(question) if question.id == improved_question else answer(question, i)
-            new = services._new_row(question.id, a, officer)
+            new = services._new_row(question, a, officer)
             if question.id in stored:
                 stored[question.id].value, stored[question.id].na = new.value, new.na
             else:

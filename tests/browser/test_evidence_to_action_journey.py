@@ -53,7 +53,7 @@ def _next_cycle_submitted(live_app, first_id: int, improved_question: str) -> in
         )
         q = services.questionnaire_of(draft.questionnaire)
         question = next(x for x in q.questions if x.id == improved_question)
-        new = services._new_row(question.id, better(question), officer)
+        new = services._new_row(question, better(question), officer)
         row = next((r for r in draft.answers if r.question_id == improved_question), None)
         if row is None:
             draft.answers.append(new)

@@ -86,13 +86,16 @@ def test_band_plan_steps_to_the_next_band(gbt: Questionnaire) -> None:
     plan = improvement_plan(gbt, answers, score_assessment(gbt, answers))
     by_id = {p.question_id: p for p in plan}
     assert "4.7.2-ci" not in by_id
-    # 80 / 3 = 26.667 points each; 65 % -> 70 %: 26.667 × 0.05 = 1.333 -> 1.3
-    assert by_id["4.7.2-le"].recoverable_points == 1.3
+    # 80 / 3 = 26.667 points each; a band-4 answer's step is one band (50 % -> 70 %) wherever
+    # inside band 4 it sits: 26.667 × 0.20 = 5.333 -> 5.3
+    assert by_id["4.7.2-le"].recoverable_points == 5.3
+    at_floor = improvement_plan(gbt, {**answers, "4.7.2-le": Answer(50)})
+    assert next(p for p in at_floor if p.question_id == "4.7.2-le").recoverable_points == 5.3
     assert by_id["4.7.2-le"].next_label.en == "Band 5 (70–85%)"
     assert by_id["4.7.2-le"].suggestion == gbt.question("4.7.2-le").suggestions[3]
-    # 95 % (band 6) -> 100 %: suggestion key 5
+    # 95 % (band 6) -> 100 %: suggestion key 5; band 6's step runs from its floor to the top
     assert by_id["4.7.2-t"].suggestion == gbt.question("4.7.2-t").suggestions[5]
-    assert by_id["4.7.2-t"].recoverable_points == 1.3
+    assert by_id["4.7.2-t"].recoverable_points == 2.7
 
 
 def test_strengths_are_the_best_sections(small: Questionnaire) -> None:

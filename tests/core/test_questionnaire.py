@@ -38,9 +38,13 @@ GBT_POINTS = {
 
 def test_both_builtins_are_found_and_load() -> None:
     names = [p.name for p in builtin_questionnaire_paths()]
-    assert names == ["cqo-qms-2026.yaml", "gbt19580-2026.yaml"]
-    ids = sorted(q.id for q in load_builtin_questionnaires())
-    assert ids == ["cqo-qms", "gbt19580"]
+    assert names == [
+        "cqo-qms-2026.yaml", "cqo-qms-2027.yaml", "gbt19580-2026.yaml", "gbt19580-2027.yaml"
+    ]  # fmt: skip
+    versions = sorted((q.id, q.version) for q in load_builtin_questionnaires())
+    assert versions == [
+        ("cqo-qms", "2026.1"), ("cqo-qms", "2027.1"), ("gbt19580", "2026.1"), ("gbt19580", "2027.1")
+    ]  # fmt: skip
 
 
 def test_cqo_qms_shape(cqo_qms: Questionnaire) -> None:

@@ -8,16 +8,18 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cqo_portal.core.answers import Answer, answer_fraction
+from cqo_portal.core.holistic import band_step_gain
 from cqo_portal.core.plan import improvement_plan
 from cqo_portal.core.questionnaire import (
     BANDS,
     AnswerType,
     Question,
     Questionnaire,
+    band_index,
     load_builtin_questionnaires,
     parse_questionnaire,
 )
-from cqo_portal.core.scoring import Result, score_assessment
+from cqo_portal.core.scoring import Result, holistic_assessments, score_assessment
 
 from .builders import maturity_question, t
 
@@ -34,7 +36,8 @@ def _allow_na_everywhere(q: Questionnaire) -> Questionnaire:
     data = q.to_data()
     for s in data["sections"]:
         for x in s["questions"]:
-            x["allow_na"] = True
+            # a holistic item's factors always apply: they are rated, never N/A
+            x["allow_na"] = x["answer_type"] not in ("factor", "measures", "item_score")
     return parse_questionnaire(data)
 
 
@@ -47,6 +50,8 @@ def values_of(q: Question) -> list[Any]:
         return list(range(6))
     if q.answer_type is AnswerType.BAND:
         return BAND_VALUES
+    if q.answer_type is AnswerType.FACTOR:
+        return list(range(1, 7))
     if q.answer_type is AnswerType.YES_PARTLY_NO:
         return ["no", "partly", "yes"]
     if q.answer_type is AnswerType.CHOICE:
@@ -243,10 +248,32 @@ def test_all_top_is_exactly_max_and_all_bottom_is_zero(q: Questionnaire) -> None
 
 
 @given(with_answers)
-def test_plan_is_ranked_by_recoverable_points(qa: tuple[Questionnaire, dict[str, Answer]]) -> None:
+def test_plan_is_ranked_by_band_then_recoverable_points(
+    qa: tuple[Questionnaire, dict[str, Answer]],
+) -> None:
     q, answers = qa
     plan = improvement_plan(q, answers, score_assessment(q, answers))
+
+    items = holistic_assessments(q, answers)
+
+    def band_of(question_id: str) -> int:
+        question, answer = q.question(question_id), answers.get(question_id)
+        if question.item_id in items:
+            return items[question.item_id].band.band
+        if question.answer_type is not AnswerType.BAND:
+            return 0  # maturity and other scales rank by points alone
+        frac = answer_fraction(question, answer) or 0.0
+        return (band_index(round(frac * 100)) or 0) + 1
+
+    def gain_of(p: Any) -> float:  # a holistic step is ranked by its item's one-band gain
+        question = q.question(p.question_id)
+        if question.item_id in items:
+            ia = items[question.item_id]
+            return band_step_gain(ia.holistic.item.points, ia.band.band)
+        return p.recoverable_points
+
+    keys = [(band_of(p.question_id), -round(gain_of(p), 6)) for p in plan]
+    assert keys == sorted(keys)
     gains = [p.recoverable_points for p in plan]
-    assert gains == sorted(gains, reverse=True)
     assert all(g >= 0 for g in gains)
     assert not {p.question_id for p in plan} & {k for k, v in answers.items() if v.na}

@@ -48,7 +48,7 @@ def _draft(actors, officer, *, high_without_note: int = 0):
             question, raw, False, "", "" if question.id in high else "记录"
         )
         assert error is None
-        assessment.answers.append(services._new_row(question.id, answer, officer))
+        assessment.answers.append(services._new_row(question, answer, officer))
     actors.session.flush()
     return assessment, q, high
 

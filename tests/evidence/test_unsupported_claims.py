@@ -6,7 +6,7 @@ import pytest
 
 from cqo_portal.core.answers import Answer
 from cqo_portal.core.evidence import is_high_claim, unsupported_claims
-from cqo_portal.core.questionnaire import AnswerType
+from cqo_portal.core.questionnaire import QUESTIONNAIRE_DIR, AnswerType, load_questionnaire_file
 
 
 def _questions(q, answer_type):
@@ -21,7 +21,13 @@ def maturity_q(actors):
 
 
 @pytest.fixture
-def band_q(actors):
+def band_q():
+    """GB/T 19580 version 2026.1, whose questions are answered with a band percentage."""
+    return load_questionnaire_file(QUESTIONNAIRE_DIR / "gbt19580-2026.yaml")
+
+
+@pytest.fixture
+def factor_q(actors):
     from cqo_portal.assessments import services
 
     return services.questionnaire_of(actors.questionnaire("gbt19580"))
@@ -41,6 +47,15 @@ def test_band_five_starts_at_seventy(band_q):
     assert not is_high_claim(question, Answer(value=65))
     assert is_high_claim(question, Answer(value=70))
     assert is_high_claim(question, Answer(value=100))
+
+
+def test_a_factor_rated_five_or_six_is_high(factor_q):
+    question = _questions(factor_q, AnswerType.FACTOR)[0]
+    assert not is_high_claim(question, Answer(value=4))
+    assert is_high_claim(question, Answer(value=5))
+    assert is_high_claim(question, Answer(value=6))
+    # a results factor left blank takes the rating proposed from data: nothing is claimed
+    assert not is_high_claim(question, Answer())
 
 
 def test_a_note_or_a_file_supports_a_claim(maturity_q):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import holistic_answer
+
 # --- real submissions through the app's services ------------------------------------------------
 
 NA_REASON = "本企业无设计开发活动，产品按客户图纸生产"
@@ -33,6 +35,9 @@ def answer_for(question, index: int):
         return Answer(value=1 + index % 4, evidence=EVIDENCE_NOTE if index % 2 == 0 else "")
     if t is AnswerType.BAND:
         return Answer(value=(30, 50, 60, 70)[index % 4], evidence=EVIDENCE_NOTE)
+    holistic = holistic_answer(question, (2, 3, 4, 5)[index % 4], EVIDENCE_NOTE)
+    if holistic is not None:
+        return holistic
     if t is AnswerType.YES_PARTLY_NO:
         return Answer(value=("yes", "partly", "no")[index % 3])
     if t is AnswerType.CHOICE:
@@ -54,6 +59,11 @@ def top_answer(question, index: int):
         return Answer(value=5, evidence="</style><b>粗体</b>" if index == 0 else "")
     if t is AnswerType.BAND:
         return Answer(value=100)
+    if t is AnswerType.FACTOR:
+        return Answer(value=6, evidence="行业标杆，经第三方评价")
+    holistic = holistic_answer(question, 6)
+    if holistic is not None:
+        return holistic
     if t is AnswerType.YES_PARTLY_NO:
         return Answer(value="yes")
     if t is AnswerType.CHOICE:
@@ -86,7 +96,7 @@ def fill_and_submit(
     assessment = services.start_assessment(ent, actors.questionnaire(key), officer)
     q = services.questionnaire_of(assessment.questionnaire)
     for i, question in enumerate(q.questions):
-        assessment.answers.append(services._new_row(question.id, answer(question, i), officer))
+        assessment.answers.append(services._new_row(question, answer(question, i), officer))
     actors.session.flush()
     if submit:
         services.submit_assessment(assessment, officer)

@@ -33,7 +33,7 @@ from cqo_portal.models import (
     User,
 )
 from cqo_portal.models.base import utcnow
-from tests.factories import Actors, login_id
+from tests.factories import Actors, holistic_answer, login_id
 
 # Roles named relative to the enterprise whose objects a request targets.
 ROLES = ("anon", "member", "other_officer", "city_in", "city_out", "province", "admin")
@@ -44,6 +44,9 @@ LETTER = b"%PDF-1.4 appointment letter"
 
 def full_answer(question: Question, rng: random.Random) -> Answer:
     """A valid answer to any question (so a submission is complete)."""
+    holistic = holistic_answer(question, rng.randint(1, 6))
+    if holistic is not None:
+        return holistic
     t = question.answer_type
     if t is AnswerType.MATURITY:
         return Answer(value=rng.randint(1, 5), evidence="质量手册 QM-01")
@@ -65,7 +68,7 @@ def fill(assessment: Assessment, user: User, seed: int = 1) -> None:
     q = assessment_services.questionnaire_of(assessment.questionnaire)
     for question in q.questions:
         ans = full_answer(question, rng)
-        assessment.answers.append(assessment_services._new_row(question.id, ans, user))
+        assessment.answers.append(assessment_services._new_row(question, ans, user))
 
 
 @dataclass
@@ -136,7 +139,7 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
     session.add(report)
     evidence_file = EvidenceFile(
         assessment_id=submitted.id,
-        question_id=qv_first_question(submitted),
+        question_id=qv_first_question(submitted).id,
         original_name="内审记录.pdf",
         stored_path=_store_letter(),
         mime="application/pdf",
@@ -215,8 +218,8 @@ def _store_letter() -> str:
     return name
 
 
-def qv_first_question(assessment: Assessment) -> str:
-    return assessment_services.questionnaire_of(assessment.questionnaire).questions[0].id
+def qv_first_question(assessment: Assessment):
+    return assessment_services.questionnaire_of(assessment.questionnaire).questions[0]
 
 
 def build_world(actors: Actors) -> World:

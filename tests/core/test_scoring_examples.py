@@ -132,8 +132,8 @@ def test_gbt_hand_worked(gbt: Questionnaire) -> None:
         (60, True, 24.0, "early"),  # only 4.7 (400 points) at 60 % -> 240 -> 24 %
         (25, False, 25.0, "developing"),  # 250 per 1000
         (40, False, 40.0, "solid"),
-        (50, False, 50.0, "award"),
-        (65, False, 65.0, "world"),
+        (50, False, 50.0, "mature"),
+        (65, False, 65.0, "leading"),
     ],
 )
 def test_gbt_total_readings(

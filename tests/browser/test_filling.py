@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from cqo_portal.core.questionnaire import QUESTIONNAIRE_DIR, AnswerType, load_questionnaire_file
 from tests.browser.conftest import shot
 
-QMS = load_questionnaire_file(QUESTIONNAIRE_DIR / "cqo-qms-2026.yaml")
+QMS = load_questionnaire_file(QUESTIONNAIRE_DIR / "cqo-qms-2027.yaml")
 
 
 def _uscc() -> str:
@@ -207,7 +207,7 @@ def test_admin_uploads_a_new_version_and_sees_the_changes(page, live_server, liv
     page.click("#submit")
     page.goto(live_server + "/admin/questionnaires")
 
-    data = yaml.safe_load((QUESTIONNAIRE_DIR / "cqo-qms-2026.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((QUESTIONNAIRE_DIR / "cqo-qms-2027.yaml").read_text(encoding="utf-8"))
     broken = dict(data, total_points=900)
     bad = tmp_path / "cqo-qms-broken.yaml"
     bad.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")

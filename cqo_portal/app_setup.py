@@ -139,6 +139,8 @@ ROUTE_MODULES = (
     "cqo_portal.admin.api_tokens",
     "cqo_portal.api.routes",
     "cqo_portal.actions.routes",
+    "cqo_portal.safety.routes",
+    "cqo_portal.regulator.safety",
 )
 
 

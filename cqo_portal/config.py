@@ -84,4 +84,8 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
         "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),
         "API_RATE_LIMIT": os.environ.get("CQO_API_RATE_LIMIT", "600 per minute"),
+        # The bureau's quality-safety view by default: records of the last N complete weeks,
+        # hazards open longer than N days (each page can ask for other figures).
+        "SAFETY_WINDOW_WEEKS": int(os.environ.get("CQO_SAFETY_WINDOW_WEEKS", "4")),
+        "SAFETY_HAZARD_DAYS": int(os.environ.get("CQO_SAFETY_HAZARD_DAYS", "30")),
     }

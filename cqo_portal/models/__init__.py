@@ -25,6 +25,19 @@ from cqo_portal.models.evidence import (
     EvidenceVerdict,
 )
 from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
+from cqo_portal.models.safety import (
+    DailyRecord,
+    FilingStatus,
+    Hazard,
+    MonthlyMinute,
+    ProductBasis,
+    RiskItem,
+    SafetyFiling,
+    SafetyOfficer,
+    SafetyProduct,
+    SafetyScope,
+    WeeklyReport,
+)
 from cqo_portal.models.statistics import (
     EnterpriseSlice,
     EnterpriseStat,
@@ -63,4 +76,16 @@ __all__ = [
     "SupersededReportNumber",
     "User",
     "UserSession",
+    # quality-safety duties
+    "DailyRecord",
+    "FilingStatus",
+    "Hazard",
+    "MonthlyMinute",
+    "ProductBasis",
+    "RiskItem",
+    "SafetyFiling",
+    "SafetyOfficer",
+    "SafetyProduct",
+    "SafetyScope",
+    "WeeklyReport",
 ]

@@ -102,9 +102,7 @@ def safety_xlsx():
     return Response(
         out.getvalue(),
         mimetype=XLSX_MIME,
-        headers={
-            "Content-Disposition": f"attachment; filename=quality-safety-{file_stamp()}.xlsx"
-        },
+        headers={"Content-Disposition": f"attachment; filename=quality-safety-{file_stamp()}.xlsx"},
     )
 
 
@@ -147,8 +145,10 @@ def decide_safety_filing(filing_id: str):
     try:
         if form.approve.data:
             services.approve_filing(filing, current_user)
-            message = _("Approved: %(name)s is the enterprise's quality-safety director.",
-                        name=filing.director_name)
+            message = _(
+                "Approved: %(name)s is the enterprise's quality-safety director.",
+                name=filing.director_name,
+            )
         else:
             services.return_filing(filing, current_user, form.reason.data)
             message = _("Returned to the enterprise with your reason.")

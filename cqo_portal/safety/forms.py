@@ -187,7 +187,10 @@ class WeeklyForm(FlaskForm):
     )
     director_name = _text(_l("Quality-safety director"), _l("Name the director."), 100)
     summary = _text(
-        _l("Screening summary"), _l("Summarise the screening."), 5000, area=True,
+        _l("Screening summary"),
+        _l("Summarise the screening."),
+        5000,
+        area=True,
         description=_l("Risks and hidden hazards found, handled and still open."),
     )
     hazards = FieldList(FormField(HazardRow), min_entries=ROWS, max_entries=50)
@@ -214,7 +217,9 @@ class MonthlyForm(FlaskForm):
     held_on = DayField(_l("Meeting held on"), validators=[InputRequired(_l("Give the day."))])
     chair_name = _text(_l("Main responsible person"), _l("Name who chaired the meeting."), 100)
     heard_report = BooleanField(_l("The main responsible person heard the director's report"))
-    measures = _text(_l("Measures decided"), _l("Write down the measures decided."), 5000, area=True)
+    measures = _text(
+        _l("Measures decided"), _l("Write down the measures decided."), 5000, area=True
+    )
     add_monthly = SubmitField(_l("Save the minutes"))
 
     def validate_heard_report(self, field) -> None:

@@ -41,7 +41,9 @@ def _own_enterprise() -> Enterprise:
 
 def conflict(message: str):
     return (
-        render_template("errors/error.html", code=409, title=_("Not possible now"), message=message),
+        render_template(
+            "errors/error.html", code=409, title=_("Not possible now"), message=message
+        ),
         409,
     )
 
@@ -98,7 +100,12 @@ def scope():
     current = services.scope_of(ent)
     if request.method == "GET" and current is not None:
         products = [
-            {"category": p.category, "basis": p.basis, "number": p.number, "valid_until": p.valid_until}
+            {
+                "category": p.category,
+                "basis": p.basis,
+                "number": p.number,
+                "valid_until": p.valid_until,
+            }
             for p in current.products
         ]
         form = forms.ScopeForm(data={"in_scope": current.in_scope, "products": [*products, {}]})

@@ -440,7 +440,7 @@ class OversightFilter:
     def from_args(cls, args: Any, default_weeks: int, default_days: int) -> OversightFilter:
         def number(name: str, default: int, top: int) -> int:
             raw = (args.get(name) or "").strip()
-            return min(int(raw), top) if raw.isdigit() and 0 < int(raw) else default
+            return min(int(raw), top) if raw.isdigit() and int(raw) > 0 else default
 
         industry = (args.get("industry") or "").strip()
         city = (args.get("city") or "").strip()

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from cqo_portal.core import safety as calc
+from cqo_portal.extensions import db
 from cqo_portal.models import DailyRecord, Enterprise, MonthlyMinute, WeeklyReport
 from cqo_portal.safety import services
-from cqo_portal.extensions import db
 
 # sheet name -> (column key, English msgid of its header, required)
 SHEETS: dict[str, tuple[tuple[str, Any, bool], ...]] = {
@@ -129,7 +129,9 @@ def _rows(wb: Any, errors: list[RowError]) -> dict[str, list[tuple[int, dict[str
                         raw = _day(raw)
                     except (ValueError, TypeError):
                         errors.append(
-                            RowError(name, n, _("%(column)s: not a date (YYYY-MM-DD).", column=label))
+                            RowError(
+                                name, n, _("%(column)s: not a date (YYYY-MM-DD).", column=label)
+                            )
                         )
                         raw = None
                         values["_bad"] = True
@@ -171,7 +173,9 @@ def _check_duplicates(
     for n, v in parsed["daily"]:
         key = (v["day"], v["officer_name"])
         if key in seen_daily or key in on_file:
-            errors.append(RowError("daily", n, _("This officer's record of that day is already on file.")))
+            errors.append(
+                RowError("daily", n, _("This officer's record of that day is already on file."))
+            )
         seen_daily.add(key)
     weeks = {calc.week_start(v["day"]) for _n, v in parsed["weekly"]}
     weeks_on_file = taken(WeeklyReport, WeeklyReport.week_start, weeks)

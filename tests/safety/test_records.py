@@ -48,7 +48,9 @@ def test_the_officer_declares_the_scope_and_files_the_director(client, actors, d
     assert resp.status_code == 302
     page = client.get("/safety/").get_data(as_text=True)
     assert "家用电器" in page and "2031-01-01" in page
-    resp = client.post("/safety/director", data=_director_form(), content_type="multipart/form-data")
+    resp = client.post(
+        "/safety/director", data=_director_form(), content_type="multipart/form-data"
+    )
     assert resp.status_code == 302
     f = services.open_filing(ent)
     assert f.status == FilingStatus.SUBMITTED and [o.name for o in f.officers] == ["赵员"]
@@ -126,9 +128,10 @@ def test_another_citys_bureau_and_another_enterprise_see_nothing(client, actors,
     db_session.flush()
     login(client, sz)
     assert client.get(f"/regulator/safety/filings/{f.id}").status_code == 404
-    assert client.post(
-        f"/regulator/safety/filings/{f.id}/decide", data={"approve": "1"}
-    ).status_code == 404
+    assert (
+        client.post(f"/regulator/safety/filings/{f.id}/decide", data={"approve": "1"}).status_code
+        == 404
+    )
     assert client.get(f"/safety/filings/{f.id}/document").status_code == 404
     page = client.get("/regulator/safety").get_data(as_text=True)
     assert "广州安全企业" not in page
@@ -186,7 +189,11 @@ def test_a_week_of_records_completes_the_week_on_the_calendar(client, actors, db
     # The same day twice for one officer is refused on the form, the values kept.
     resp = client.post(
         "/safety/daily",
-        data={"daily-day": monday.isoformat(), "daily-officer_name": "赵员", "daily-checked": "再次"},
+        data={
+            "daily-day": monday.isoformat(),
+            "daily-officer_name": "赵员",
+            "daily-checked": "再次",
+        },
     )
     assert resp.status_code == 422
     assert "already on file" in resp.get_data(as_text=True)
@@ -303,7 +310,9 @@ def test_a_good_import_writes_every_sheet(client, actors, db_session):
     assert resp.status_code == 302
     assert db_session.query(DailyRecord).filter_by(enterprise_id=ent.id).count() == 2
     report = db_session.query(WeeklyReport).filter_by(enterprise_id=ent.id).one()
-    assert report.week_start == date(2026, 11, 2) and report.hazards[0].closed_on == date(2026, 11, 5)
+    assert report.week_start == date(2026, 11, 2) and report.hazards[0].closed_on == date(
+        2026, 11, 5
+    )
     # The same workbook again: every row already on file, nothing doubled.
     resp = client.post(
         "/safety/import",
@@ -372,3 +381,23 @@ def test_the_pages_speak_both_languages(client, actors):
     en = client.get("/safety/").get_data(as_text=True)
     assert "Weekly screening report" in en and "My enterprise" in en
     assert "我的企业" in zh and "My enterprise" not in zh
+
+
+def test_the_data_api_gives_the_same_figures_within_the_tokens_jurisdiction(client, actors):
+    from tests.api.helpers import token_for
+
+    gz_ent = actors.enterprise(city="440100")
+    in_scope(gz_ent, actors.officer(gz_ent))
+    sz_ent = actors.enterprise(city="440300")
+    in_scope(sz_ent, actors.officer(sz_ent))
+    token = token_for(actors, actors.regulator("440100"))
+    resp = client.get(
+        "/api/v1/quality-safety?weeks=2", headers={"Authorization": f"Bearer {token}"}
+    )
+    data = resp.get_json()
+    assert resp.status_code == 200
+    assert data["totals"]["in_scope"] == 1 and data["totals"]["no_director"] == 1
+    assert data["totals"]["missing_weekly"] == 1 and data["filters"]["weeks"] == 2
+    assert [g["code"] for g in data["by_city"]] == ["440100"]
+    bad = client.get("/api/v1/quality-safety?weeks=0", headers={"Authorization": f"Bearer {token}"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "weeks"

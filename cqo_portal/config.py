@@ -88,4 +88,7 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         # hazards open longer than N days (each page can ask for other figures).
         "SAFETY_WINDOW_WEEKS": int(os.environ.get("CQO_SAFETY_WINDOW_WEEKS", "4")),
         "SAFETY_HAZARD_DAYS": int(os.environ.get("CQO_SAFETY_HAZARD_DAYS", "30")),
+        # Training hours a CQO needs in the last twelve months before the bureau's list shows
+        # the training as lapsed (the province's rule; set it to what the bureau requires).
+        "CQO_MIN_TRAINING_HOURS": int(os.environ.get("CQO_MIN_TRAINING_HOURS", "16")),
     }

@@ -12,6 +12,7 @@ from cqo_portal.models.assessments import (
     SectionScore,
 )
 from cqo_portal.models.audit import AuditEvent
+from cqo_portal.models.cqo_person import CQOCertificate, CQOProfile, CQOTraining
 from cqo_portal.models.enterprises import (
     CQORegistration,
     CQOStatus,
@@ -88,4 +89,8 @@ __all__ = [
     "SafetyProduct",
     "SafetyScope",
     "WeeklyReport",
+    # the CQO as a person
+    "CQOCertificate",
+    "CQOProfile",
+    "CQOTraining",
 ]

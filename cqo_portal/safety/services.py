@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
@@ -36,6 +35,7 @@ from cqo_portal.models import (
     WeeklyReport,
 )
 from cqo_portal.models.base import utcnow
+from cqo_portal.web import local_today
 
 DOCUMENT_CATEGORY = "safety-documents"
 OPEN_FILING = (FilingStatus.SUBMITTED, FilingStatus.RETURNED)
@@ -47,11 +47,6 @@ class SafetyError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def local_today() -> date:
-    """Today in the portal's time zone (Asia/Shanghai unless configured otherwise)."""
-    return datetime.now(get_timezone()).date()
 
 
 # ---- scope ----------------------------------------------------------------------------------

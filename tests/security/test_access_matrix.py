@@ -285,12 +285,22 @@ EXPECTED: dict[str, Rule] = {
     ),
     "safety.document": Rule(MEMBER_OR_JURISDICTION),
     "regulator.safety_oversight": Rule(REGULATORS),
+    "regulator.cqo_lapses": Rule(REGULATORS),
+    # The CQO as a person: the enterprise keeps the record of its CQO's conditions and training.
+    "cqo.save_profile": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"years_in_quality": "5", "title_or_degree": "工程师"}
+    ),
+    "cqo.add_training": Rule(
+        MEMBER_ONLY,
+        data=lambda _w, _s: {"course": "质量法规", "hours": "8", "completed_on": "2026-11-01"},
+    ),
+    "cqo.add_certificate": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"cert_name": "首席质量官培训证书"}
+    ),
     "regulator.safety_csv": Rule(REGULATORS),
     "regulator.safety_xlsx": Rule(REGULATORS),
     "regulator.safety_filing": Rule(JURISDICTION_ONLY),
-    "regulator.decide_safety_filing": Rule(
-        JURISDICTION_ONLY, data=lambda _w, _s: {"approve": "1"}
-    ),
+    "regulator.decide_safety_filing": Rule(JURISDICTION_ONLY, data=lambda _w, _s: {"approve": "1"}),
     # Administration.
     "admin.users": Rule(ADMIN_ONLY),
     "admin.questionnaires": Rule(ADMIN_ONLY),

@@ -1,13 +1,15 @@
-"""quality-safety duties
+"""quality-safety duties and the CQO as a person
 
 New tables only: an enterprise's declaration of scope (safety_scopes, safety_products), its
 filings of the quality-safety director and officers (safety_filings, safety_officers), the
 risk-control list (safety_risks) and the daily, weekly and monthly records (safety_daily_records,
-safety_weekly_reports with safety_hazards, safety_monthly_minutes).
+safety_weekly_reports with safety_hazards, safety_monthly_minutes); and, on a CQO registration,
+the CQO's appointment conditions (cqo_profiles), trainings (cqo_trainings) and certificates
+(cqo_certificates).
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-12-06 23:56:30.319569
+Create Date: 2026-12-07 00:03:56.551903
 
 """
 from alembic import op
@@ -123,6 +125,43 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_safety_scopes')),
     sa.UniqueConstraint('enterprise_id', name=op.f('uq_safety_scopes_enterprise_id'))
     )
+    op.create_table('cqo_certificates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('number', sa.String(length=100), nullable=True),
+    sa.Column('issuer', sa.String(length=200), nullable=True),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['cqo_registrations.id'], name=op.f('fk_cqo_certificates_registration_id_cqo_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cqo_certificates'))
+    )
+    with op.batch_alter_table('cqo_certificates', schema=None) as batch_op:
+        batch_op.create_index('ix_cqo_certificates_registration_expiry', ['registration_id', 'expires_on'], unique=False)
+
+    op.create_table('cqo_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('years_in_quality', sa.Integer(), nullable=False),
+    sa.Column('title_or_degree', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['cqo_registrations.id'], name=op.f('fk_cqo_profiles_registration_id_cqo_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cqo_profiles')),
+    sa.UniqueConstraint('registration_id', name=op.f('uq_cqo_profiles_registration_id'))
+    )
+    op.create_table('cqo_trainings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('course', sa.String(length=200), nullable=False),
+    sa.Column('provider', sa.String(length=200), nullable=True),
+    sa.Column('hours', sa.Integer(), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['registration_id'], ['cqo_registrations.id'], name=op.f('fk_cqo_trainings_registration_id_cqo_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cqo_trainings'))
+    )
+    with op.batch_alter_table('cqo_trainings', schema=None) as batch_op:
+        batch_op.create_index('ix_cqo_trainings_registration_day', ['registration_id', 'completed_on'], unique=False)
+
     op.create_table('safety_officers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('filing_id', sa.Integer(), nullable=False),
@@ -161,6 +200,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_safety_officers_filing_id'))
 
     op.drop_table('safety_officers')
+    with op.batch_alter_table('cqo_trainings', schema=None) as batch_op:
+        batch_op.drop_index('ix_cqo_trainings_registration_day')
+
+    op.drop_table('cqo_trainings')
+    op.drop_table('cqo_profiles')
+    with op.batch_alter_table('cqo_certificates', schema=None) as batch_op:
+        batch_op.drop_index('ix_cqo_certificates_registration_expiry')
+
+    op.drop_table('cqo_certificates')
     op.drop_table('safety_scopes')
     with op.batch_alter_table('safety_hazards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_safety_hazards_report_id'))

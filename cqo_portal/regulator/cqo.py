@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cqo_portal import authz
-from cqo_portal.cqo import services
+from cqo_portal.cqo import person, services
 from cqo_portal.cqo.forms import DecisionForm
-from cqo_portal.cqo import person
 from cqo_portal.cqo.routes import conflict, person_context
 from cqo_portal.models import CQORegistration, CQOStatus
 from cqo_portal.regulator import bp

@@ -141,6 +141,7 @@ ROUTE_MODULES = (
     "cqo_portal.actions.routes",
     "cqo_portal.safety.routes",
     "cqo_portal.regulator.safety",
+    "cqo_portal.notifications.routes",
 )
 
 

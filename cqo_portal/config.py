@@ -91,4 +91,11 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         # Training hours a CQO needs in the last twelve months before the bureau's list shows
         # the training as lapsed (the province's rule; set it to what the bureau requires).
         "CQO_MIN_TRAINING_HOURS": int(os.environ.get("CQO_MIN_TRAINING_HOURS", "16")),
+        # Notices are also mailed when an SMTP server is named; by default none, no mail.
+        "SMTP_HOST": os.environ.get("CQO_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("CQO_SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("CQO_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("CQO_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("CQO_SMTP_STARTTLS", False),
+        "SMTP_FROM": os.environ.get("CQO_SMTP_FROM") or None,
     }

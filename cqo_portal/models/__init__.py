@@ -25,6 +25,7 @@ from cqo_portal.models.evidence import (
     EvidenceReview,
     EvidenceVerdict,
 )
+from cqo_portal.models.notifications import Notification
 from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
 from cqo_portal.models.safety import (
     DailyRecord,
@@ -93,4 +94,5 @@ __all__ = [
     "CQOCertificate",
     "CQOProfile",
     "CQOTraining",
+    "Notification",
 ]

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cqo_portal import authz
+from cqo_portal import authz, notices
 from cqo_portal.cqo import person, services
 from cqo_portal.cqo.forms import DecisionForm
 from cqo_portal.cqo.routes import conflict, person_context
@@ -79,6 +79,7 @@ def decide_cqo_registration(registration_id: str):
     except services.CQOTransitionError as e:
         return conflict(e.message)
     commit()
+    notices.mail_queued()
     flash(message, "success")
     return redirect(url_for("regulator.cqo_registration", registration_id=reg.id))
 

@@ -10,7 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cqo_portal import authz
+from cqo_portal import authz, notices
 from cqo_portal.models import FilingStatus, SafetyFiling
 from cqo_portal.reference import industry_label, region_label
 from cqo_portal.regulator import bp
@@ -155,5 +155,6 @@ def decide_safety_filing(filing_id: str):
     except services.SafetyError as e:
         return conflict(e.message)
     commit()
+    notices.mail_queued()
     flash(message, "success")
     return redirect(url_for("regulator.safety_filing", filing_id=filing.id))

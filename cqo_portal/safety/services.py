@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, update
 
-from cqo_portal import audit, uploads
+from cqo_portal import audit, notices, uploads
 from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.core import safety as calc
 from cqo_portal.extensions import db
@@ -235,6 +235,7 @@ def approve_filing(filing: SafetyFiling, regulator: User) -> None:
     ):
         old.status = FilingStatus.SUPERSEDED
     db.session.flush()
+    notices.notify(filing.enterprise_id, "safety.approve", "/safety/", name=filing.director_name)
     audit.record(
         "safety.approve",
         filing,
@@ -256,6 +257,9 @@ def return_filing(filing: SafetyFiling, regulator: User, reason: str) -> None:
         decided_at=utcnow(),
         decided_by_id=regulator.id,
         return_reason=reason,
+    )
+    notices.notify(
+        filing.enterprise_id, "safety.return", "/safety/", name=filing.director_name, reason=reason
     )
     audit.record(
         "safety.return",

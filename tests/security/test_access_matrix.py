@@ -286,6 +286,8 @@ EXPECTED: dict[str, Rule] = {
     "safety.document": Rule(MEMBER_OR_JURISDICTION),
     "regulator.safety_oversight": Rule(REGULATORS),
     "regulator.cqo_lapses": Rule(REGULATORS),
+    "notifications.index": Rule(OFFICERS),
+    "notifications.mark_read": Rule(OFFICERS),
     # The CQO as a person: the enterprise keeps the record of its CQO's conditions and training.
     "cqo.save_profile": Rule(
         MEMBER_ONLY, data=lambda _w, _s: {"years_in_quality": "5", "title_or_degree": "工程师"}

@@ -401,3 +401,21 @@ def test_the_data_api_gives_the_same_figures_within_the_tokens_jurisdiction(clie
     assert [g["code"] for g in data["by_city"]] == ["440100"]
     bad = client.get("/api/v1/quality-safety?weeks=0", headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "weeks"
+
+
+def test_the_demo_has_enterprises_in_scope_with_gaps(app, db_session):
+    from sqlalchemy import select
+
+    from cqo_portal.demo import seed_demo
+    from cqo_portal.models import User
+
+    counts = seed_demo(enterprises=15, seed=5)
+    assert counts["in_scope"] >= 5
+    province = db_session.scalar(select(User).where(User.email == "province@demo.cqo.gd.cn"))
+    with app.test_request_context():
+        view = services.oversight(province, services.OversightFilter(weeks=4, days=30))
+    assert view.count("in_scope") == counts["in_scope"]
+    assert any(r.has_gap for r in view.rows) and any(not r.has_gap for r in view.rows)
+    officer = db_session.scalar(select(User).where(User.email == "officer@demo.cqo.gd.cn"))
+    ent = officer.enterprise
+    assert services.current_filing(ent) is not None and services.open_hazards(ent)

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from cqo_portal import uploads
 from cqo_portal.core import safety as calc
 from cqo_portal.extensions import db
 from cqo_portal.models import DailyRecord, Enterprise, MonthlyMinute, WeeklyReport
@@ -211,6 +212,9 @@ def import_workbook(ent: Enterprise, content: bytes) -> ImportResult:
     from openpyxl import load_workbook
 
     errors: list[RowError] = []
+    kind = uploads.sniff_office(content)  # refuses a damaged ZIP and one that would inflate
+    if kind is None or kind[1] != ".xlsx":
+        return ImportResult([RowError("-", 0, _("The file is not a readable XLSX workbook."))], {})
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged file

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cqo_portal import authz, notices
-from cqo_portal.models import FilingStatus, SafetyFiling
+from cqo_portal.core import safety as calc
+from cqo_portal.models import Enterprise, FilingStatus, SafetyFiling
 from cqo_portal.reference import industry_label, region_label
 from cqo_portal.regulator import bp
 from cqo_portal.safety import services
 from cqo_portal.safety.forms import DecisionForm
 from cqo_portal.safety.routes import conflict
-from cqo_portal.web import XLSX_MIME, commit, file_stamp, get_or_404, page_lang, spreadsheet_text
+from cqo_portal.web import (
+    XLSX_MIME,
+    commit,
+    file_stamp,
+    get_or_404,
+    local_today,
+    page_lang,
+    spreadsheet_text,
+)
 
 
 def _filter() -> services.OversightFilter:
@@ -158,3 +168,26 @@ def decide_safety_filing(filing_id: str):
     notices.mail_queued()
     flash(message, "success")
     return redirect(url_for("regulator.safety_filing", filing_id=filing.id))
+
+
+@bp.route("/safety/enterprises/<enterprise_id>")
+@login_required
+def safety_enterprise(enterprise_id: str):
+    """One enterprise's quality-safety records as the bureau sees them (read only)."""
+    ent = get_or_404(Enterprise, enterprise_id)
+    authz.require("safety.view", ent)
+    authz.require("regulator.workspace")
+    today = local_today()
+    month = calc.parse_month(request.args.get("month", ""), today)
+    return render_template(
+        "regulator/safety_enterprise.html",
+        ent=ent,
+        scope=services.scope_of(ent),
+        current=services.current_filing(ent),
+        pending=services.open_filing(ent),
+        cal=services.month_calendar(ent, month, today),
+        prev_month=calc.month_start(month - timedelta(days=1)),
+        next_month=calc.next_month(month),
+        hazards=services.open_hazards(ent),
+        today=today,
+    )

@@ -175,6 +175,7 @@ def prepare() -> list[Visitor]:
         ]
         if safety_filing is not None:
             v.paths.append(u("regulator.safety_filing", filing_id=safety_filing))
+            v.paths.append(u("regulator.safety_enterprise", enterprise_id=ent.id))
         if submission is not None:
             v.paths.insert(2, u("regulator.submission", assessment_id=submission.id))
         v.paths.insert(

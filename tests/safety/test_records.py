@@ -135,6 +135,7 @@ def test_another_citys_bureau_and_another_enterprise_see_nothing(client, actors,
     assert client.get(f"/safety/filings/{f.id}/document").status_code == 404
     page = client.get("/regulator/safety").get_data(as_text=True)
     assert "广州安全企业" not in page
+    assert client.get(f"/regulator/safety/enterprises/{ent.id}").status_code == 404
     assert "广州安全企业" not in client.get("/regulator/safety.csv").get_data(as_text=True)
     logout(client)
     login(client, stranger)
@@ -364,6 +365,8 @@ def test_the_bureau_sees_gaps_by_city_and_exports_them(client, actors, db_sessio
     assert lax_row.long_open_hazards == 1
     page = client.get("/regulator/safety?weeks=4&days=30").get_data(as_text=True)
     assert 'data-count="no_director">1<' in page and 'data-count="long_open">1<' in page
+    records = client.get(f"/regulator/safety/enterprises/{lax.id}").get_data(as_text=True)
+    assert "老化线路" in records and 'id="safety-calendar"' in records
     csv_text = client.get("/regulator/safety.csv?weeks=4").get_data(as_text=True)
     assert "缺周报企业" in csv_text and "记录齐全企业" in csv_text
     ws = load_workbook(io.BytesIO(client.get("/regulator/safety.xlsx").data)).active

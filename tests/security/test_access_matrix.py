@@ -302,6 +302,7 @@ EXPECTED: dict[str, Rule] = {
     "regulator.safety_csv": Rule(REGULATORS),
     "regulator.safety_xlsx": Rule(REGULATORS),
     "regulator.safety_filing": Rule(JURISDICTION_ONLY),
+    "regulator.safety_enterprise": Rule(JURISDICTION_ONLY),
     "regulator.decide_safety_filing": Rule(JURISDICTION_ONLY, data=lambda _w, _s: {"approve": "1"}),
     # Administration.
     "admin.users": Rule(ADMIN_ONLY),

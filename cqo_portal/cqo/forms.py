@@ -96,13 +96,7 @@ class CQORegistrationForm(FlaskForm):
         return bool(self.submit_now.data)
 
     def validate_letter(self, field: FileField) -> None:
-        file = field.data
-        if file is None or not getattr(file, "filename", ""):
-            return
-        try:
-            self.checked_letter = uploads.check_upload(file, self.max_upload_bytes)
-        except uploads.UploadRefused as e:
-            raise ValidationError(e.message) from e
+        self.checked_letter = uploads.check_form_file(field, self.max_upload_bytes)
 
     def check_complete(self, has_letter_on_file: bool) -> bool:
         """Add a field error for everything a submission still lacks; True when complete."""

@@ -116,13 +116,7 @@ class DirectorForm(FlaskForm):
         self.checked_document: uploads.CheckedUpload | None = None
 
     def validate_document(self, field) -> None:
-        file = field.data
-        if file is None or not getattr(file, "filename", ""):
-            return
-        try:
-            self.checked_document = uploads.check_upload(file, self.max_upload_bytes)
-        except uploads.UploadRefused as e:
-            raise ValidationError(e.message) from e
+        self.checked_document = uploads.check_form_file(field, self.max_upload_bytes)
 
     def validate_officers(self, field) -> None:
         for row in self.officers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -71,7 +72,7 @@ def due_items(enterprise_id: int, today: date) -> list[DueItem]:
                         ),
                         sunday,
                         sunday < today,
-                        "/safety/",
+                        url_for("safety.index"),
                     )
                 )
         this_month = calc.month_start(today)
@@ -93,7 +94,7 @@ def due_items(enterprise_id: int, today: date) -> list[DueItem]:
                         _("Monthly scheduling minutes of %(month)s", month=first.strftime("%Y-%m")),
                         last,
                         last < today,
-                        "/safety/",
+                        url_for("safety.index"),
                     )
                 )
     current = select(CQORegistration.id).where(
@@ -116,7 +117,7 @@ def due_items(enterprise_id: int, today: date) -> list[DueItem]:
                 ),
                 cert.expires_on,
                 cert.expires_on < today,
-                f"/cqo/{cert.registration_id}",
+                url_for("cqo.view", registration_id=cert.registration_id),
             )
         )
     items.sort(key=lambda i: (not i.overdue, i.due_on))

@@ -48,6 +48,8 @@ def test_the_officer_declares_the_scope_and_files_the_director(client, actors, d
     assert resp.status_code == 302
     page = client.get("/safety/").get_data(as_text=True)
     assert "家用电器" in page and "2031-01-01" in page
+    form = client.get("/safety/scope").get_data(as_text=True)  # the declaration, to change
+    assert 'value="家用电器"' in form and 'value="2031-01-01"' in form
     resp = client.post(
         "/safety/director", data=_director_form(), content_type="multipart/form-data"
     )

@@ -139,6 +139,9 @@ ROUTE_MODULES = (
     "cqo_portal.admin.api_tokens",
     "cqo_portal.api.routes",
     "cqo_portal.actions.routes",
+    "cqo_portal.safety.routes",
+    "cqo_portal.regulator.safety",
+    "cqo_portal.notifications.routes",
 )
 
 

@@ -22,6 +22,7 @@ from cqo_portal.models import (
     ImprovementAction,
     Report,
     Role,
+    SafetyFiling,
     User,
 )
 from cqo_portal.reference import PROVINCE_CODE, covers
@@ -30,7 +31,7 @@ from cqo_portal.reference import PROVINCE_CODE, covers
 def _enterprise_of(obj: Any) -> Enterprise | None:
     if isinstance(obj, Enterprise):
         return obj
-    if isinstance(obj, Assessment | CQORegistration | ImprovementAction):
+    if isinstance(obj, Assessment | CQORegistration | ImprovementAction | SafetyFiling):
         return obj.enterprise
     if isinstance(obj, Report):
         return obj.assessment.enterprise
@@ -126,6 +127,14 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return in_jurisdiction(user, ent) and not is_private_draft(user, obj)
     if action == "evidence.respond":
         return is_member(user, ent) and obj.status != AssessmentStatus.DRAFT
+    # Quality-safety duties (obj: the enterprise or its director filing): the enterprise keeps
+    # its records; the bureaus over its city see them and decide on the filing.
+    if action == "safety.edit":
+        return is_member(user, ent)
+    if action == "safety.view":
+        return is_member(user, ent) or in_jurisdiction(user, ent)
+    if action == "safety.decide":
+        return in_jurisdiction(user, ent)
     raise ValueError(f"unknown action {action!r}")
 
 

@@ -84,4 +84,18 @@ def settings_from_env(instance_path: Path) -> dict[str, object]:
         "REPORT_NUMBER_PREFIX": os.environ.get("CQO_REPORT_PREFIX", "GD-CQO"),
         "LOG_FORMAT": os.environ.get("CQO_LOG_FORMAT", "json"),
         "API_RATE_LIMIT": os.environ.get("CQO_API_RATE_LIMIT", "600 per minute"),
+        # The bureau's quality-safety view by default: records of the last N complete weeks,
+        # hazards open longer than N days (each page can ask for other figures).
+        "SAFETY_WINDOW_WEEKS": int(os.environ.get("CQO_SAFETY_WINDOW_WEEKS", "4")),
+        "SAFETY_HAZARD_DAYS": int(os.environ.get("CQO_SAFETY_HAZARD_DAYS", "30")),
+        # Training hours a CQO needs in the last twelve months before the bureau's list shows
+        # the training as lapsed (the province's rule; set it to what the bureau requires).
+        "CQO_MIN_TRAINING_HOURS": int(os.environ.get("CQO_MIN_TRAINING_HOURS", "16")),
+        # Notices are also mailed when an SMTP server is named; by default none, no mail.
+        "SMTP_HOST": os.environ.get("CQO_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("CQO_SMTP_PORT", "25")),
+        "SMTP_USER": os.environ.get("CQO_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("CQO_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("CQO_SMTP_STARTTLS", False),
+        "SMTP_FROM": os.environ.get("CQO_SMTP_FROM") or None,
     }

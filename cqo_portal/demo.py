@@ -522,6 +522,7 @@ def seed_demo(
     if start_index == 0:
         counts["evidence_files"] = seed_evidence(users)
     counts["actions"] = seed_actions(rng, first_index=start_index)
+    counts["in_scope"] = seed_quality_safety(rng, first_index=start_index)
     return counts
 
 
@@ -741,5 +742,193 @@ def seed_actions(rng: random.Random, *, first_index: int = 0) -> int:
                     )
                 )
             made += 1
+    db.session.flush()
+    return made
+
+
+# --- quality-safety duties and the CQO as a person ----------------------------------------------
+
+SAFETY_ENTERPRISES = 10
+_PRODUCTS = (
+    ("电线电缆", "licence", "XK06-001-"),
+    ("家用电器", "ccc", "2026010701"),
+    ("电动自行车", "ccc", "2026011119"),
+    ("危险化学品包装物", "licence", "XK12-001-"),
+    ("儿童玩具", "mandatory_standard", None),
+)
+_HAZARDS = (
+    "仓库消防通道堆放物料",
+    "来料检验记录不全",
+    "关键设备点检漏项",
+    "不合格品未隔离",
+    "标识不清",
+)
+
+
+def seed_quality_safety(rng: random.Random, *, first_index: int = 0) -> int:
+    """Quality-safety records for a few enterprises, with realistic gaps: the showcase enterprise
+    complete but for one missed day and one open hazard; others with no director, missing weekly
+    reports or minutes, or a hazard open for months. Their CQOs get conditions, training and
+    certificates, some lapsed. Dates are relative to today."""
+    from cqo_portal.core import safety as calc
+    from cqo_portal.models import (
+        CQOCertificate,
+        CQOProfile,
+        CQOTraining,
+        DailyRecord,
+        FilingStatus,
+        Hazard,
+        MonthlyMinute,
+        RiskItem,
+        SafetyFiling,
+        SafetyOfficer,
+        SafetyProduct,
+        SafetyScope,
+        WeeklyReport,
+    )
+    from cqo_portal.web import local_today
+
+    today = local_today()
+    ents = db.session.scalars(
+        select(Enterprise).order_by(Enterprise.id).offset(first_index).limit(SAFETY_ENTERPRISES)
+    ).all()
+    made = 0
+    for n, ent in enumerate(ents):
+        showcase = first_index == 0 and n == 0
+        if not showcase and n % 5 == 4:  # not every producer is in scope
+            db.session.add(SafetyScope(enterprise_id=ent.id, in_scope=False))
+            continue
+        category, basis, prefix = rng.choice(_PRODUCTS)
+        scope = SafetyScope(enterprise_id=ent.id, in_scope=True)
+        scope.products.append(
+            SafetyProduct(
+                category=category,
+                basis=basis,
+                number=f"{prefix}{rng.randint(10000, 99999)}" if prefix else None,
+                valid_until=today + timedelta(days=rng.randint(200, 1500)),
+            )
+        )
+        db.session.add(scope)
+        made += 1
+        gap = (
+            "none"
+            if showcase
+            else rng.choice(["none", "no_director", "weekly", "monthly", "hazard"])
+        )
+        if gap != "no_director":
+            filing = SafetyFiling(
+                enterprise_id=ent.id,
+                status=FilingStatus.APPROVED if (showcase or n % 3) else FilingStatus.SUBMITTED,
+                director_name=rng.choice(["李安全", "周保国", "吴质安", "郑守信"]),
+                director_post="分管质量副总经理",
+                director_duties="组织周排查，形成周报告；每月向主要负责人汇报质量安全情况。",
+                cqo_is_director=rng.random() < 0.4,
+                submitted_at=datetime.now(UTC) - timedelta(days=rng.randint(40, 300)),
+            )
+            filing.officers.append(
+                SafetyOfficer(
+                    name=rng.choice(["赵检", "钱质", "孙安"]),
+                    post="质量安全员",
+                    duties="日管控检查",
+                )
+            )
+            db.session.add(filing)
+        db.session.add(
+            RiskItem(
+                enterprise_id=ent.id,
+                risk="原材料质量波动",
+                control="供应商审核，进货批批检验",
+                owner="采购部",
+                review_on=today + timedelta(days=rng.randint(10, 120)),
+            )
+        )
+        this_week = calc.week_start(today)
+        skip_weeks = {2} if gap == "weekly" else set()
+        for k in range(1, 9):
+            monday = this_week - timedelta(weeks=k)
+            for d in range(5):
+                day = monday + timedelta(days=d)
+                if showcase and k == 1 and d == 2:
+                    continue  # one missed day for the calendar to show
+                if k in skip_weeks or (not showcase and rng.random() < 0.05):
+                    continue
+                db.session.add(
+                    DailyRecord(
+                        enterprise_id=ent.id,
+                        day=day,
+                        officer_name="赵检",
+                        checked="巡检生产现场，核对首件检验",
+                    )
+                )
+            if k in skip_weeks:
+                continue
+            report = WeeklyReport(
+                enterprise_id=ent.id,
+                week_start=monday,
+                director_name="李安全",
+                summary="本周排查完毕。",
+            )
+            if rng.random() < 0.4 or (showcase and k == 1):
+                found = monday + timedelta(days=1)
+                still_open = (showcase and k == 1) or (gap == "hazard" and k == 8)
+                report.hazards.append(
+                    Hazard(
+                        enterprise_id=ent.id,
+                        description=rng.choice(_HAZARDS),
+                        found_on=found,
+                        closed_on=None if still_open else found + timedelta(days=rng.randint(1, 6)),
+                    )
+                )
+            db.session.add(report)
+        month = calc.month_start(today)
+        for k in range(1, 3):
+            month = calc.month_start(month - timedelta(days=1))
+            if gap == "monthly" and k == 1:
+                continue
+            db.session.add(
+                MonthlyMinute(
+                    enterprise_id=ent.id,
+                    month=month,
+                    held_on=month + timedelta(days=25),
+                    chair_name="王总经理",
+                    heard_report=True,
+                    measures="加强来料检验；整改隐患限期闭环。",
+                )
+            )
+        cqo = db.session.scalar(
+            select(CQORegistration).where(
+                CQORegistration.enterprise_id == ent.id,
+                CQORegistration.status == CQOStatus.APPROVED,
+            )
+        )
+        if cqo is not None:
+            db.session.add(
+                CQOProfile(
+                    registration_id=cqo.id,
+                    years_in_quality=rng.randint(3, 20),
+                    title_or_degree=rng.choice(["高级工程师", "工程师", "本科"]),
+                )
+            )
+            lapsed = not showcase and n % 4 == 1
+            db.session.add(
+                CQOTraining(
+                    registration_id=cqo.id,
+                    course="首席质量官年度培训",
+                    provider="省质量协会",
+                    hours=8 if lapsed else 24,
+                    completed_on=today - timedelta(days=rng.randint(20, 200)),
+                )
+            )
+            db.session.add(
+                CQOCertificate(
+                    registration_id=cqo.id,
+                    name="首席质量官培训合格证书",
+                    number=f"GDCQO-{rng.randint(100000, 999999)}",
+                    issuer="省质量协会",
+                    expires_on=today - timedelta(days=15)
+                    if lapsed
+                    else today + timedelta(days=rng.choice([40, 400, 800])),
+                )
+            )
     db.session.flush()
     return made

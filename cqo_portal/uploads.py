@@ -155,6 +155,20 @@ def check_upload(
     return CheckedUpload(content=content, mime=kind[0], extension=kind[1], filename=filename)
 
 
+def check_form_file(field, max_bytes: int) -> CheckedUpload | None:
+    """A WTForms file field's upload, checked; None when no file was chosen. A refused file
+    raises the field's ValidationError with the reason."""
+    from wtforms.validators import ValidationError
+
+    file = field.data
+    if file is None or not getattr(file, "filename", ""):
+        return None
+    try:
+        return check_upload(file, max_bytes)
+    except UploadRefused as e:
+        raise ValidationError(e.message) from e
+
+
 def _root() -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]).resolve()
 

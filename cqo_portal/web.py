@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from sqlalchemy.exc import SQLAlchemyError
 
 from cqo_portal.extensions import db
@@ -35,6 +36,11 @@ def spreadsheet_text(value: str | None) -> str:
         return ""
     value = _ILLEGAL_XML.sub("", value)
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def local_today() -> date:
+    """Today in the portal's time zone (Asia/Shanghai unless configured otherwise)."""
+    return datetime.now(get_timezone()).date()
 
 
 def page_lang() -> str:

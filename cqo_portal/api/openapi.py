@@ -295,6 +295,53 @@ def document() -> dict[str, Any]:
             ),
         }
     )
+    safety_counts = {
+        "in_scope": {"type": "integer", "minimum": 0, "description": "Enterprises in scope."},
+        "no_director": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "In scope without an approved quality-safety director.",
+        },
+        "missing_weekly": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Missing a weekly screening report of one of the last `weeks` weeks.",
+        },
+        "missing_monthly": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Missing the minutes of a month that ended within those weeks.",
+        },
+        "long_open": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "With a hazard still open after more than `days` days.",
+        },
+    }
+    schemas["QualitySafetyGroup"] = _obj({"code": {"type": "string"}, **safety_counts})
+    schemas["QualitySafety"] = _obj(
+        {
+            "jurisdiction_code": {"type": "string"},
+            "as_of": {
+                "type": "string",
+                "format": "date",
+                "description": "Local day (Asia/Shanghai).",
+            },
+            "filters": _obj(
+                {
+                    "weeks": {"type": "integer"},
+                    "days": {"type": "integer"},
+                    "city": _nullable("string"),
+                    "industry": _nullable("string"),
+                }
+            ),
+            "totals": _obj(safety_counts),
+            "by_city": {"type": "array", "items": _ref("QualitySafetyGroup")},
+            "by_industry": {"type": "array", "items": _ref("QualitySafetyGroup")},
+        },
+        "Enterprises counted once per gap they have; the weeks are complete weeks before the "
+        "current one.",
+    )
     for name in ("Enterprise", "Submission", "CQO"):
         schemas[f"{name}Page"] = _page(name)
 
@@ -413,6 +460,25 @@ def document() -> dict[str, Any]:
                     ),
                 ],
                 "Statistics",
+                (400, 401, 429),
+            ),
+            f"{PREFIX}/quality-safety": op(
+                "Get quality safety figures",
+                [
+                    _param(
+                        "weeks",
+                        {"type": "integer", "minimum": 1, "maximum": 52},
+                        "Records of the last N complete weeks (default configured, 4).",
+                    ),
+                    _param(
+                        "days",
+                        {"type": "integer", "minimum": 1, "maximum": 3650},
+                        "Hazards open longer than N days (default configured, 30).",
+                    ),
+                    _param("city", city, "GB/T 2260 city code."),
+                    _param("industry", section, "GB/T 4754 section letter."),
+                ],
+                "QualitySafety",
                 (400, 401, 429),
             ),
         },

@@ -174,3 +174,8 @@ def submission(submission_id: int):
 @bp.get("/statistics")
 def statistics():
     return jsonify(services.statistics(g.api_token.user, request.args))
+
+
+@bp.get("/quality-safety")
+def quality_safety():
+    return jsonify(services.quality_safety(g.api_token.user, request.args))

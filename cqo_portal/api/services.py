@@ -494,3 +494,41 @@ def _action_figures(user: User) -> dict[str, Any]:
             {"city_code": code, **action_services.rates(c)} for code, c in sorted(by_city.items())
         ],
     }
+
+
+# --- quality-safety duties --------------------------------------------------------------------
+
+
+def quality_safety(user: User, args: MultiDict) -> dict[str, Any]:
+    """The bureau's quality-safety figures (as on its page): enterprises in scope, without an
+    approved director, missing weekly reports or monthly minutes in the last `weeks` weeks, with
+    hazards open longer than `days` days; in all, by city and by industry."""
+    from flask import current_app
+
+    from cqo_portal.safety import services as safety_services
+
+    flt = safety_services.OversightFilter(
+        weeks=_int(args, "weeks", 1, 52) or current_app.config["SAFETY_WINDOW_WEEKS"],
+        days=_int(args, "days", 1, 3650) or current_app.config["SAFETY_HAZARD_DAYS"],
+        city=_choice(args, "city", tuple(cities())) or "",
+        industry=_choice(args, "industry", tuple(industries())) or "",
+    )
+    view = safety_services.oversight(user, flt)
+    names = ("in_scope", "no_director", "missing_weekly", "missing_monthly", "long_open")
+
+    def groups(key: str) -> list[dict[str, Any]]:
+        return [{"code": row[0], **dict(zip(names, row[1:], strict=True))} for row in view.by(key)]
+
+    return {
+        "jurisdiction_code": user.jurisdiction_code,
+        "as_of": view.today.isoformat(),
+        "filters": {
+            "weeks": flt.weeks,
+            "days": flt.days,
+            "city": flt.city or None,
+            "industry": flt.industry or None,
+        },
+        "totals": {name: view.count(name) for name in names},
+        "by_city": groups("city"),
+        "by_industry": groups("industry"),
+    }

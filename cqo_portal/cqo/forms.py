@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, EmailField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import DateField, EmailField, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from cqo_portal import uploads
 from cqo_portal.models.base import utcnow
@@ -88,13 +96,7 @@ class CQORegistrationForm(FlaskForm):
         return bool(self.submit_now.data)
 
     def validate_letter(self, field: FileField) -> None:
-        file = field.data
-        if file is None or not getattr(file, "filename", ""):
-            return
-        try:
-            self.checked_letter = uploads.check_upload(file, self.max_upload_bytes)
-        except uploads.UploadRefused as e:
-            raise ValidationError(e.message) from e
+        self.checked_letter = uploads.check_form_file(field, self.max_upload_bytes)
 
     def check_complete(self, has_letter_on_file: bool) -> bool:
         """Add a field error for everything a submission still lacks; True when complete."""
@@ -152,3 +154,50 @@ class DecisionForm(FlaskForm):
     def validate_reason(self, field: TextAreaField) -> None:
         if self.send_back.data and not (field.data or "").strip():
             raise ValidationError(_l("Say why the registration is returned."))
+
+
+# ---- the CQO as a person --------------------------------------------------------------------
+
+
+class ProfileForm(FlaskForm):
+    years_in_quality = IntegerField(
+        _l("Years in quality work"),
+        validators=[
+            InputRequired(_l("Give the years as a whole number.")),
+            NumberRange(min=0, max=60, message=_l("From 0 to 60 years.")),
+        ],
+    )
+    title_or_degree = StringField(
+        _l("Professional title or degree"),
+        validators=[DataRequired(_l("Give the title or degree.")), Length(max=100)],
+        description=_l("E.g. senior engineer, or a bachelor's degree."),
+    )
+    save_profile = SubmitField(_l("Save the conditions"))
+
+
+class TrainingForm(FlaskForm):
+    course = StringField(
+        _l("Course"), validators=[DataRequired(_l("Name the course.")), Length(max=200)]
+    )
+    provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
+    hours = IntegerField(
+        _l("Hours"),
+        validators=[
+            InputRequired(_l("Give the hours as a whole number.")),
+            NumberRange(min=1, max=1000, message=_l("From 1 to 1000 hours.")),
+        ],
+    )
+    completed_on = DateField(
+        _l("Completed on"), validators=[InputRequired(_l("Give the day.")), _not_future]
+    )
+    add_training = SubmitField(_l("Add the training"))
+
+
+class CertificateForm(FlaskForm):
+    cert_name = StringField(
+        _l("Certificate"), validators=[DataRequired(_l("Name the certificate.")), Length(max=200)]
+    )
+    number = StringField(_l("Number"), validators=[Optional(), Length(max=100)])
+    issuer = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])
+    add_certificate = SubmitField(_l("Add the certificate"))

@@ -15,10 +15,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cqo_portal import authz, uploads
-from cqo_portal.cqo import services
-from cqo_portal.cqo.forms import CQORegistrationForm, SubmitForm
+from cqo_portal.cqo import person, services
+from cqo_portal.cqo.forms import (
+    CertificateForm,
+    CQORegistrationForm,
+    ProfileForm,
+    SubmitForm,
+    TrainingForm,
+)
 from cqo_portal.models import CQORegistration
-from cqo_portal.web import commit, get_or_404
+from cqo_portal.web import commit, get_or_404, local_today
 
 bp = Blueprint("cqo", __name__, url_prefix="/cqo")
 
@@ -105,10 +111,35 @@ def view(registration_id: str):
     return _render_view(reg, SubmitForm())
 
 
-def _render_view(reg: CQORegistration, submit_form: SubmitForm, missing=(), status: int = 200):
+def person_context(reg: CQORegistration) -> dict:
+    """The person's conditions, trainings and certificates, for the officer's and the bureau's page."""
+    return {
+        "person": person.person_view(
+            reg, current_app.config["CQO_MIN_TRAINING_HOURS"], local_today()
+        )
+    }
+
+
+def _person_forms(**overrides) -> dict:
+    forms = {
+        "profile_form": ProfileForm(formdata=None),
+        "training_form": TrainingForm(formdata=None),
+        "certificate_form": CertificateForm(formdata=None),
+    }
+    forms.update(overrides)
+    return forms
+
+
+def _render_view(
+    reg: CQORegistration, submit_form: SubmitForm, missing=(), status: int = 200, **forms
+):
+    can_keep_up = authz.can(current_user, "cqo.edit", reg) and reg.status in person.KEPT_UP
     return (
         render_template(
             "cqo/view.html",
+            can_keep_up=can_keep_up,
+            **person_context(reg),
+            **_person_forms(**forms),
             reg=reg,
             ent=reg.enterprise,
             submit_form=submit_form,
@@ -181,4 +212,65 @@ def letter(registration_id: str):
         reg.letter_path,
         reg.letter_mime or "application/octet-stream",
         reg.letter_filename or "appointment-letter",
+    )
+
+
+def _person_write(registration_id: str, form, name: str, write):
+    """Validate one of the person forms and write it, or show the page with its errors."""
+    reg = get_or_404(CQORegistration, registration_id)
+    authz.require("cqo.edit", reg)
+    if reg.status not in person.KEPT_UP:
+        return conflict(_("A superseded CQO's record is history and cannot be changed."))
+    if not form.validate_on_submit():
+        return _render_view(reg, SubmitForm(formdata=None), status=422, **{name: form})
+    write(reg, form)
+    commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("cqo.view", registration_id=reg.id))
+
+
+@bp.route("/<registration_id>/profile", methods=["POST"])
+@login_required
+def save_profile(registration_id: str):
+    return _person_write(
+        registration_id,
+        ProfileForm(),
+        "profile_form",
+        lambda reg, f: person.set_profile(
+            reg, f.years_in_quality.data, f.title_or_degree.data.strip()
+        ),
+    )
+
+
+@bp.route("/<registration_id>/trainings", methods=["POST"])
+@login_required
+def add_training(registration_id: str):
+    return _person_write(
+        registration_id,
+        TrainingForm(),
+        "training_form",
+        lambda reg, f: person.add_training(
+            reg,
+            f.course.data.strip(),
+            (f.provider.data or "").strip() or None,
+            f.hours.data,
+            f.completed_on.data,
+        ),
+    )
+
+
+@bp.route("/<registration_id>/certificates", methods=["POST"])
+@login_required
+def add_certificate(registration_id: str):
+    return _person_write(
+        registration_id,
+        CertificateForm(),
+        "certificate_form",
+        lambda reg, f: person.add_certificate(
+            reg,
+            f.cert_name.data.strip(),
+            (f.number.data or "").strip() or None,
+            (f.issuer.data or "").strip() or None,
+            f.expires_on.data,
+        ),
     )

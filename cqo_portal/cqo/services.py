@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select, update
 from sqlalchemy.orm import contains_eager, selectinload
 from werkzeug.datastructures import MultiDict
 
-from cqo_portal import audit, rollups, uploads
+from cqo_portal import audit, notices, rollups, uploads
 from cqo_portal.authz import scope_to_jurisdiction
 from cqo_portal.cqo import forms
 from cqo_portal.extensions import db
@@ -281,6 +281,7 @@ def approve_registration(reg: CQORegistration, regulator: User) -> list[CQORegis
         return_reason=None,
     )
     _record("cqo.approve", reg, before)
+    notices.notify(reg.enterprise_id, "cqo.approve", f"/cqo/{reg.id}", name=reg.name)
     previous = list(
         db.session.scalars(
             select(CQORegistration).where(
@@ -319,6 +320,7 @@ def return_registration(reg: CQORegistration, regulator: User, reason: str) -> N
         return_reason=reason,
     )
     _record("cqo.return", reg, before, reason=reason)
+    notices.notify(reg.enterprise_id, "cqo.return", f"/cqo/{reg.id}", name=reg.name, reason=reason)
 
 
 def delete_draft(reg: CQORegistration) -> str | None:

@@ -12,6 +12,7 @@ from cqo_portal.models.assessments import (
     SectionScore,
 )
 from cqo_portal.models.audit import AuditEvent
+from cqo_portal.models.cqo_person import CQOCertificate, CQOProfile, CQOTraining
 from cqo_portal.models.enterprises import (
     CQORegistration,
     CQOStatus,
@@ -24,7 +25,21 @@ from cqo_portal.models.evidence import (
     EvidenceReview,
     EvidenceVerdict,
 )
+from cqo_portal.models.notifications import Notification
 from cqo_portal.models.reports import Report, ReportStatus, SupersededReportNumber
+from cqo_portal.models.safety import (
+    DailyRecord,
+    FilingStatus,
+    Hazard,
+    MonthlyMinute,
+    ProductBasis,
+    RiskItem,
+    SafetyFiling,
+    SafetyOfficer,
+    SafetyProduct,
+    SafetyScope,
+    WeeklyReport,
+)
 from cqo_portal.models.statistics import (
     EnterpriseSlice,
     EnterpriseStat,
@@ -63,4 +78,21 @@ __all__ = [
     "SupersededReportNumber",
     "User",
     "UserSession",
+    # quality-safety duties
+    "DailyRecord",
+    "FilingStatus",
+    "Hazard",
+    "MonthlyMinute",
+    "ProductBasis",
+    "RiskItem",
+    "SafetyFiling",
+    "SafetyOfficer",
+    "SafetyProduct",
+    "SafetyScope",
+    "WeeklyReport",
+    # the CQO as a person
+    "CQOCertificate",
+    "CQOProfile",
+    "CQOTraining",
+    "Notification",
 ]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cqo_portal import authz
-from cqo_portal.cqo import services
+from cqo_portal import authz, notices
+from cqo_portal.cqo import person, services
 from cqo_portal.cqo.forms import DecisionForm
-from cqo_portal.cqo.routes import conflict
+from cqo_portal.cqo.routes import conflict, person_context
 from cqo_portal.models import CQORegistration, CQOStatus
 from cqo_portal.regulator import bp
-from cqo_portal.web import commit, get_or_404
+from cqo_portal.web import commit, get_or_404, local_today
 
 
 @bp.route("/cqo")
@@ -48,6 +48,7 @@ def _render(reg: CQORegistration, form: DecisionForm, status: int = 200):
             and authz.can(current_user, "cqo.decide", reg),
             holders=services.cqo_filings(reg.enterprise, services.HELD),
             timeline=services.timeline(reg),
+            **person_context(reg),
         ),
         status,
     )
@@ -78,5 +79,19 @@ def decide_cqo_registration(registration_id: str):
     except services.CQOTransitionError as e:
         return conflict(e.message)
     commit()
+    notices.mail_queued()
     flash(message, "success")
     return redirect(url_for("regulator.cqo_registration", registration_id=reg.id))
+
+
+@bp.route("/cqo/lapses")
+@login_required
+@authz.role_required("regulator.workspace")
+def cqo_lapses():
+    """Current CQOs of the jurisdiction whose training hours or a certificate have lapsed."""
+    min_hours = current_app.config["CQO_MIN_TRAINING_HOURS"]
+    return render_template(
+        "regulator/cqo_lapses.html",
+        rows=person.lapsed_cqos(current_user, min_hours, local_today()),
+        min_hours=min_hours,
+    )

@@ -137,7 +137,13 @@ def prepare() -> list[Visitor]:
         u("accounts.change_password"),
         u("accounts.logins"),
         u("actions.board"),
+        u("safety.index"),
+        u("safety.scope"),
+        u("safety.director"),
+        u("safety.import_records"),
+        u("notifications.index"),
     ]
+    off.posts.append((u("safety.add_daily"), {"daily-day": "2026-02-03", "daily-checked": ""}))
     from cqo_portal.models import ImprovementAction
 
     first_action = db.session.scalar(
@@ -164,7 +170,12 @@ def prepare() -> list[Visitor]:
             u("regulator.cqo_registrations"),
             u("regulator.enterprises"),
             u("regulator.audit_trail"),
+            u("regulator.safety_oversight"),
+            u("regulator.cqo_lapses"),
         ]
+        if safety_filing is not None:
+            v.paths.append(u("regulator.safety_filing", filing_id=safety_filing))
+            v.paths.append(u("regulator.safety_enterprise", enterprise_id=ent.id))
         if submission is not None:
             v.paths.insert(2, u("regulator.submission", assessment_id=submission.id))
         v.paths.insert(
@@ -177,6 +188,11 @@ def prepare() -> list[Visitor]:
         v.main = list(v.paths)
         return v
 
+    from cqo_portal.models import SafetyFiling
+
+    safety_filing = db.session.scalar(
+        select(SafetyFiling.id).where(SafetyFiling.enterprise_id == ent.id).limit(1)
+    )
     any_submission = db.session.scalar(
         select(Assessment).where(Assessment.status.in_(SUBMITTED_STATUSES)).order_by(Assessment.id)
     )

@@ -112,6 +112,8 @@ PARAMS: dict[str, Callable[[World, Side], Any]] = {
     "qv_id": lambda w, _s: w.questionnaire_version,
     "index": lambda _w, _s: 1,
     "code": lambda _w, _s: "en",
+    "filing_id": lambda _w, s: s.safety_filing,
+    "hazard_id": lambda _w, s: s.hazard,
 }
 
 
@@ -263,8 +265,45 @@ EXPECTED: dict[str, Rule] = {
     "api.cqos": Rule(API_REGULATORS, token=True),
     "api.submissions": Rule(API_REGULATORS, token=True),
     "api.statistics": Rule(API_REGULATORS, token=True),
+    "api.quality_safety": Rule(API_REGULATORS, token=True),
     "api.enterprise": Rule(API_JURISDICTION, token=True),
     "api.submission": Rule(API_JURISDICTION, token=True),
+    # Quality-safety duties: the officers keep their own enterprise's records (no id in the URL
+    # but a hazard's); the bureaus over the city see the filing and decide on it.
+    "safety.index": Rule(LOGGED_IN, note="regulators go to their view, admins to their dashboard"),
+    "safety.scope": Rule(OFFICERS),
+    "safety.director": Rule(OFFICERS),
+    "safety.add_daily": Rule(OFFICERS),
+    "safety.add_weekly": Rule(OFFICERS),
+    "safety.add_monthly": Rule(OFFICERS),
+    "safety.add_risk": Rule(OFFICERS),
+    "safety.template": Rule(OFFICERS),
+    "safety.import_records": Rule(OFFICERS),
+    "safety.close_hazard": Rule(
+        roles(FORBIDDEN, anon=LOGIN, member=ALLOW, other_officer=HIDDEN),
+        data=lambda _w, _s: {"closed_on": "2026-11-20"},
+    ),
+    "safety.document": Rule(MEMBER_OR_JURISDICTION),
+    "regulator.safety_oversight": Rule(REGULATORS),
+    "regulator.cqo_lapses": Rule(REGULATORS),
+    "notifications.index": Rule(OFFICERS),
+    "notifications.mark_read": Rule(OFFICERS),
+    # The CQO as a person: the enterprise keeps the record of its CQO's conditions and training.
+    "cqo.save_profile": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"years_in_quality": "5", "title_or_degree": "工程师"}
+    ),
+    "cqo.add_training": Rule(
+        MEMBER_ONLY,
+        data=lambda _w, _s: {"course": "质量法规", "hours": "8", "completed_on": "2026-11-01"},
+    ),
+    "cqo.add_certificate": Rule(
+        MEMBER_ONLY, data=lambda _w, _s: {"cert_name": "首席质量官培训证书"}
+    ),
+    "regulator.safety_csv": Rule(REGULATORS),
+    "regulator.safety_xlsx": Rule(REGULATORS),
+    "regulator.safety_filing": Rule(JURISDICTION_ONLY),
+    "regulator.safety_enterprise": Rule(JURISDICTION_ONLY),
+    "regulator.decide_safety_filing": Rule(JURISDICTION_ONLY, data=lambda _w, _s: {"approve": "1"}),
     # Administration.
     "admin.users": Rule(ADMIN_ONLY),
     "admin.questionnaires": Rule(ADMIN_ONLY),
@@ -292,6 +331,8 @@ OBJECT_ARGS = {
     "enterprise_id",
     "registration_id",
     "invitation_id",
+    "filing_id",
+    "hazard_id",
 }
 
 

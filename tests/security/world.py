@@ -89,6 +89,8 @@ class Side:
     action: int  # an improvement action planned from the submission
     plan_question: str  # a question of the submission's improvement plan
     users: dict[str, int | None]  # role -> user id (anon -> None)
+    safety_filing: int = 0  # a quality-safety director filing awaiting the bureau
+    hazard: int = 0  # an open hazard of a weekly screening report
 
 
 @dataclass
@@ -173,7 +175,10 @@ def _enterprise_objects(actors: Actors, ent: Enterprise, officer: User, qv) -> d
     invitation, invitation_token = invite_member(ent, officer, f"invitee-{ent.id}@example.cn")
     rollups.refresh_enterprises(session, [ent.id])  # the filings were written directly
     action, plan_question = _improvement_action(submitted, officer)
+    safety_filing, hazard = _safety_objects(ent, officer)
     return {
+        "safety_filing": safety_filing,
+        "hazard": hazard,
         "action": action,
         "plan_question": plan_question,
         "invitation": invitation.id,
@@ -205,6 +210,38 @@ def _improvement_action(submitted: Assessment, officer: User) -> tuple[int, str]
     )
     action = action_services.create_action(submitted, plan[0].question_id, fields, officer)
     return action.id, plan[-1].question_id
+
+
+def _safety_objects(ent: Enterprise, officer: User) -> tuple[int, int]:
+    """A director filing (with its document) and an open hazard of the enterprise."""
+    from datetime import date
+
+    from cqo_portal.safety import services as safety_services
+    from cqo_portal.uploads import CheckedUpload
+
+    safety_services.declare_scope(
+        ent, officer, True, [safety_services.ProductData(f"电线 {SCRIPT}", "licence", None, None)]
+    )
+    filing = safety_services.file_director(
+        ent,
+        officer,
+        safety_services.DirectorData(
+            f"安全总监 {SCRIPT}",
+            "副总经理",
+            "周排查",
+            False,
+            [safety_services.OfficerData("安全员", "质检员", "")],
+        ),
+        CheckedUpload(LETTER, "application/pdf", ".pdf", "任命.pdf"),
+    )
+    report = safety_services.add_weekly(
+        ent,
+        date(2026, 11, 2),
+        "安全总监",
+        SCRIPT,
+        [safety_services.HazardData(f"隐患 {SCRIPT}", date(2026, 11, 2), None)],
+    )
+    return filing.id, report.hazards[0].id
 
 
 def _store_letter() -> str:

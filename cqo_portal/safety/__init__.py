@@ -1,0 +1,1 @@
+"""Quality-safety duties of producers: scope, director filing, risk-control records."""

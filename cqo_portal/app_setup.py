@@ -139,6 +139,7 @@ ROUTE_MODULES = (
     "cqo_portal.admin.api_tokens",
     "cqo_portal.api.routes",
     "cqo_portal.actions.routes",
+    "cqo_portal.award.routes",
 )
 
 

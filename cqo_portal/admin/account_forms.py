@@ -63,3 +63,19 @@ class ConfirmForm(FlaskForm):
     """A bare POST form (CSRF token only) for one-click actions."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ExaminerForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=100)]
+    )
+    email = EmailField(
+        _l("E-mail (login)"),
+        validators=[
+            DataRequired(_l("Enter the e-mail address.")),
+            Email(_l("Enter a valid e-mail address."), check_deliverability=False),
+            Length(max=254),
+        ],
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    submit = SubmitField(_l("Create the examiner account"))

@@ -62,6 +62,20 @@ def create_regulator(
     return user, password
 
 
+def create_examiner(*, name: str, email: str, phone: str | None = None) -> tuple[User, str]:
+    """Create an award examiner with a one-time password; returns the account and that password."""
+    password = temporary_password()
+    user = create_user(
+        email=email,
+        name=name,
+        password=password,
+        role=Role.EXAMINER,
+        phone=phone,
+        must_change_password=True,
+    )
+    return user, password
+
+
 def change_jurisdiction(user: User, code: str) -> None:
     if user.role != Role.REGULATOR:
         raise AccountError("jurisdiction_code", str(_l("Only regulators have a jurisdiction.")))

@@ -137,8 +137,8 @@ def build_document(app: AwardApplication, lang: str, *, feedback: bool) -> Award
                 consensus_percent=agreed.percent if agreed else None,
                 consensus_band=agreed.band if agreed else None,
                 comment=(agreed.comment or "") if agreed else "",
-                strengths=tuple(strengths),
-                ofis=tuple(ofis),
+                strengths=tuple(dict.fromkeys(strengths)),  # the same words once
+                ofis=tuple(dict.fromkeys(ofis)),
             )
         )
     if section is not None:

@@ -94,3 +94,11 @@ def agree(app, lead, band=4, percent=55):
 
 
 __all__ = ["EVIDENCE_NOTE"]
+
+
+def login_en(client, user):
+    """Log in and read the pages in English (the account's language becomes English)."""
+    from tests.factories import login
+
+    login(client, user)
+    client.post("/lang/en")

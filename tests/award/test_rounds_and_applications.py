@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from cqo_portal.award import services
 from cqo_portal.models import ApplicationStatus, AuditEvent, AwardApplication, AwardRound
-from tests.award.helpers import CHECKLIST, PROFILE, applicant, open_award_round
-from tests.factories import login, logout
+from tests.award.helpers import CHECKLIST, PROFILE, applicant, login_en, open_award_round
+from tests.factories import logout
 from tests.reports.conftest import fill_and_submit
 
 
 def test_the_administrator_opens_a_round_through_the_form(client, actors):
     admin = actors.admin()
-    login(client, admin)
+    login_en(client, admin)
     gbt = actors.questionnaire("gbt19580")
     today = services.today()
     form = {
@@ -38,13 +38,11 @@ def test_the_administrator_opens_a_round_through_the_form(client, actors):
     assert resp.status_code == 302
     rnd = actors.session.scalar(select(AwardRound).order_by(AwardRound.id.desc()))
     assert rnd.city_codes == ["440100"] and rnd.checklist == CHECKLIST
-    assert actors.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "award.round.open")
-    )
+    assert actors.session.scalar(select(AuditEvent).where(AuditEvent.action == "award.round.open"))
 
 
 def test_an_award_round_needs_a_gbt19580_questionnaire(client, actors):
-    login(client, actors.admin())
+    login_en(client, actors.admin())
     today = services.today()
     page = client.post(
         "/award/rounds/new",
@@ -64,11 +62,11 @@ def test_officers_of_eligible_cities_see_the_round_with_its_deadline(client, act
     rnd = open_award_round(actors)
     inside = actors.officer(actors.enterprise(city="440300"))
     outside = actors.officer(actors.enterprise(city="440600"))
-    login(client, inside)
+    login_en(client, inside)
     page = client.get("/dashboard", follow_redirects=True).get_data(True)
     assert rnd.title in page and rnd.closes_on.isoformat() in page
     logout(client)
-    login(client, outside)
+    login_en(client, outside)
     assert rnd.title not in client.get("/dashboard", follow_redirects=True).get_data(True)
     assert client.get(f"/award/rounds/{rnd.id}/apply").status_code == 404
 
@@ -77,7 +75,7 @@ def test_the_officer_applies_and_hands_in(client, actors):
     rnd = open_award_round(actors)
     ent = actors.enterprise(city="440100")
     assessment, officer = fill_and_submit(actors, "gbt19580", enterprise=ent)
-    login(client, officer)
+    login_en(client, officer)
     form = {"assessment_id": str(assessment.id), "hand_in": "1", **PROFILE}
     form["products"] = ""
     page = client.post(f"/award/rounds/{rnd.id}/apply", data={**form, "eligibility": ["0"]})
@@ -103,7 +101,7 @@ def test_a_draft_is_saved_and_another_enterprises_submission_is_refused(client, 
     other, _ = fill_and_submit(actors, "gbt19580", enterprise=actors.enterprise(city="440100"))
     ent = actors.enterprise(city="440100")
     officer = actors.officer(ent)
-    login(client, officer)
+    login_en(client, officer)
     page = client.post(
         f"/award/rounds/{rnd.id}/apply",
         data={"assessment_id": str(other.id), "save": "1", **PROFILE},
@@ -122,7 +120,7 @@ def test_the_bureau_sees_its_cities_counts_and_exports_them(client, actors):
     late = applicant(actors, rnd, city="440300", name="深圳丙迟交有限公司")[0]
     late.submitted_at = late.submitted_at + timedelta(days=60)
     actors.session.flush()
-    login(client, actors.regulator("440000"))
+    login_en(client, actors.regulator("440000"))
     page = client.get(f"/award/rounds/{rnd.id}").get_data(True)
     assert "广州甲制造有限公司" in page and "深圳乙电子有限公司" in page
     csv = client.get(f"/award/rounds/{rnd.id}/export.csv").get_data(True)
@@ -136,10 +134,12 @@ def test_the_bureau_sees_its_cities_counts_and_exports_them(client, actors):
     }
 
     logout(client)
-    login(client, actors.regulator("440100"))  # a city bureau sees its own city only
+    login_en(client, actors.regulator("440100"))  # a city bureau sees its own city only
     page = client.get(f"/award/rounds/{rnd.id}").get_data(True)
     assert "广州甲制造有限公司" in page and "深圳乙电子有限公司" not in page
-    assert "深圳乙电子有限公司" not in client.get(f"/award/rounds/{rnd.id}/export.csv").get_data(True)
+    assert "深圳乙电子有限公司" not in client.get(f"/award/rounds/{rnd.id}/export.csv").get_data(
+        True
+    )
 
 
 def test_a_cqo_self_assessment_round_needs_only_the_submission(actors):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from cqo_portal.award import services
 from cqo_portal.award.services import AwardError
 from cqo_portal.models import AuditEvent, Role
+from cqo_portal.reports.pdf import fmt_number
 from tests.award.helpers import (
     OFI,
     agree,
@@ -19,7 +20,6 @@ from tests.award.helpers import (
     login_en,
     open_award_round,
 )
-from cqo_portal.reports.pdf import fmt_number
 from tests.factories import logout
 from tests.reports.conftest import page_texts
 

@@ -86,6 +86,8 @@ class Side:
     action: int  # an improvement action planned from the submission
     plan_question: str  # a question of the submission's improvement plan
     users: dict[str, int | None]  # role -> user id (anon -> None)
+    award_round: int = 0  # an award round open to both cities
+    application: int = 0  # the enterprise's handed-in application to it
 
 
 @dataclass
@@ -219,6 +221,44 @@ def qv_first_question(assessment: Assessment) -> str:
     return assessment_services.questionnaire_of(assessment.questionnaire).questions[0].id
 
 
+def _award_objects(actors: Actors, admin: User, applicants) -> list[dict[str, int]]:
+    """An award round open to both cities and a handed-in application of each enterprise."""
+    from datetime import timedelta
+
+    from cqo_portal.award import services as award_services
+    from cqo_portal.models import ApplicationStatus, AwardApplication, RoundKind
+
+    today = award_services.today()
+    rnd = award_services.open_round(
+        admin=admin,
+        kind=RoundKind.AWARD,
+        title=f"质量奖 {SCRIPT}",
+        questionnaire=actors.questionnaire("gbt19580"),
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+        city_codes=["440100", "440300"],
+        industry_sections=[],
+        checklist=[f"无重大事故 {SCRIPT}"],
+        examiners_see_self_score=False,
+    )
+    out = []
+    for ent, officer in applicants:
+        app = AwardApplication(
+            round=rnd,
+            enterprise=ent,
+            city_code=ent.city_code,
+            status=ApplicationStatus.SUBMITTED,
+            eligibility=[0],
+            profile={"activities": SCRIPT},
+            created_by_id=officer.id,
+            submitted_at=utcnow(),
+        )
+        actors.session.add(app)
+        actors.session.flush()
+        out.append({"award_round": rnd.id, "application": app.id})
+    return out
+
+
 def build_world(actors: Actors) -> World:
     """Create the world inside the test's transaction and return the ids (flushed, not committed)."""
     session = actors.session
@@ -235,6 +275,7 @@ def build_world(actors: Actors) -> World:
     session.flush()
     objs_a = _enterprise_objects(actors, ent_a, officer_a, qv)
     objs_b = _enterprise_objects(actors, ent_b, officer_b, qv)
+    award = _award_objects(actors, admin, [(ent_a, officer_a), (ent_b, officer_b)])
 
     people = [officer_a, officer_b, gz, sz, prov, admin]
     # A token for everyone: the API must refuse the officers' and the admin's (made by hand here,
@@ -267,6 +308,7 @@ def build_world(actors: Actors) -> World:
             "admin": admin.id,
         },
         **objs_a,  # type: ignore[arg-type]
+        **award[0],
     )
     b = Side(
         name="B",
@@ -281,6 +323,7 @@ def build_world(actors: Actors) -> World:
             "admin": admin.id,
         },
         **objs_b,  # type: ignore[arg-type]
+        **award[1],
     )
     return World(
         A=a,

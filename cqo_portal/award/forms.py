@@ -74,7 +74,7 @@ class RoundForm(FlaskForm):
     def __init__(self, *args, questionnaires=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         lang = page_lang()
-        self.questionnaire_version_id.choices = [(None, _l("— choose —"))] + [
+        self.questionnaire_version_id.choices = [("", _l("— choose —"))] + [
             (qv.id, f"{qv.title(lang)} {qv.version}") for qv in questionnaires
         ]
         self.city_codes.choices = [
@@ -107,7 +107,7 @@ class ApplicationForm(FlaskForm):
     def __init__(self, *args, checklist=(), submissions=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.eligibility.choices = list(enumerate(checklist))
-        self.assessment_id.choices = [(None, _l("— choose —"))] + [
+        self.assessment_id.choices = [("", _l("— choose —"))] + [
             (a.id, f"#{a.id} · {a.total_points:g} / {a.max_points:g}") for a in submissions
         ]
 
@@ -143,7 +143,7 @@ class AssignForm(FlaskForm):
     def __init__(self, *args, choices=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.examiners.choices = [(c.user.id, c.user.name) for c in choices]
-        self.lead.choices = [(None, _l("— choose —"))] + [
+        self.lead.choices = [("", _l("— choose —"))] + [
             (c.user.id, c.user.name) for c in choices if c.assignable
         ]
 

@@ -176,6 +176,11 @@ def _award_can(user: User, action: str, obj: Any) -> bool:
             or in_jurisdiction(user, ent)
             or assignment_of(user, obj) is not None
         ) and not is_private_draft(user, obj)
+    if action == "award.self_report":  # it shows the self-scores: examiners per round setting
+        assignment = assignment_of(user, obj)
+        return (
+            (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(user, obj)
+        ) or (assignment is not None and obj.round.examiners_see_self_score)
     if action == "award.edit":
         return is_member(user, ent) and obj.status == ApplicationStatus.DRAFT
     submitted_award = (

@@ -227,7 +227,7 @@ def application(application_id: str):
 @bp.route("/applications/<application_id>/self-report.pdf")
 @login_required
 def self_report(application_id: str):
-    app = _application(application_id, "award.view")
+    app = _application(application_id, "award.self_report")
     lang = _lang_arg()
     pdf = documents.self_report_pdf(app, lang)
     return Response(

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from cqo_portal import audit
+from cqo_portal.actions.services import local_today
 from cqo_portal.assessments.services import questionnaire_of, result_of
 from cqo_portal.authz import assignment_of, scope_to_jurisdiction
 from cqo_portal.core.questionnaire import BANDS, Item, band_index
@@ -56,9 +58,7 @@ class AwardError(ValueError):
 
 def today() -> date:
     """The local day in the province (rounds open and close on local days)."""
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return local_today()
 
 
 # --- rounds -----------------------------------------------------------------------------------
@@ -253,9 +253,7 @@ def is_late(app: AwardApplication, day: date | None = None) -> bool:
     """Handed in after the round closed, or still a draft once it has closed."""
     close = app.round.closes_on
     if app.submitted_at is not None:
-        from zoneinfo import ZoneInfo
-
-        return app.submitted_at.astimezone(ZoneInfo("Asia/Shanghai")).date() > close
+        return app.submitted_at.astimezone(get_timezone()).date() > close
     return (day or today()) > close
 
 
@@ -463,6 +461,8 @@ def save_scores(
     become final. Returns errors by item id (nothing is saved when there are any)."""
     if assignment.submitted_at is not None:
         raise AwardError("submit", _l("Your scores have been handed in and cannot change."))
+    if assignment.application.round.released_at is not None:
+        raise AwardError("submit", _l("The round's results are released: scores cannot change."))
     errors: dict[str, str] = {}
     for p in posted:
         if p.band is None and p.percent is None and not hand_in:

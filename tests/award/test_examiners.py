@@ -136,6 +136,8 @@ def test_the_self_score_is_shown_to_examiners_only_when_the_round_says_so(client
         login_en(client, first)
         page = client.get(f"/award/applications/{app.id}/score").get_data(True)
         assert ("Self-score" in page) is see
+        report = client.get(f"/award/applications/{app.id}/self-report.pdf")
+        assert report.status_code == (200 if see else 403)  # the report shows the self-scores
         logout(client)
 
 
@@ -166,6 +168,10 @@ def test_consensus_release_and_feedback(client, actors, story):
     page = client.get(f"/award/rounds/{rnd.id}").get_data(True)
     assert "Ranking by consensus score" in page
     logout(client)
+    reopened = next(a for a in app.assignments if a.examiner_id == second.id)
+    reopened.submitted_at = None
+    with pytest.raises(AwardError, match="released"):  # released: the scores are final
+        hand_in(app, second)
 
     login_en(client, officer)
     for lang, words in (

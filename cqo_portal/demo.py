@@ -730,29 +730,20 @@ def seed_award(users: dict[str, object], rng: random.Random) -> int:
     if not rows:
         return 0
     today = award.today()
-    past = award.open_round(
-        admin=admin,
-        kind=RoundKind.AWARD,
-        title=f"{today.year - 1} 年度广东省政府质量奖",
-        questionnaire=gbt,
-        opens_on=today - timedelta(days=300),
-        closes_on=today - timedelta(days=240),
-        city_codes=[],
-        industry_sections=[],
-        checklist=AWARD_CHECKLIST,
-        examiners_see_self_score=False,
-    )
-    current = award.open_round(
-        admin=admin,
-        kind=RoundKind.AWARD,
-        title=f"{today.year} 年度广东省政府质量奖",
-        questionnaire=gbt,
-        opens_on=today - timedelta(days=20),
-        closes_on=today + timedelta(days=40),
-        city_codes=[],
-        industry_sections=[],
-        checklist=AWARD_CHECKLIST,
-        examiners_see_self_score=True,
+    past, current = (
+        award.open_round(
+            admin=admin,
+            kind=RoundKind.AWARD,
+            title=f"{today.year - years_ago} 年度广东省政府质量奖",
+            questionnaire=gbt,
+            opens_on=today - timedelta(days=opened),
+            closes_on=today + timedelta(days=closes),
+            city_codes=[],
+            industry_sections=[],
+            checklist=AWARD_CHECKLIST,
+            examiners_see_self_score=see_self,
+        )
+        for years_ago, opened, closes, see_self in ((1, 300, -240, False), (0, 20, 40, True))
     )
     made = 0
     for n, (ent_id, assessment_id) in enumerate(rows):

@@ -224,17 +224,20 @@ def application(application_id: str):
     )
 
 
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @bp.route("/applications/<application_id>/self-report.pdf")
 @login_required
 def self_report(application_id: str):
     app = _application(application_id, "award.self_report")
     lang = _lang_arg()
-    pdf = documents.self_report_pdf(app, lang)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="self-report-{app.id}-{lang}.pdf"'},
-    )
+    return _pdf(documents.self_report_pdf(app, lang), f"self-report-{app.id}-{lang}.pdf")
 
 
 @bp.route("/applications/<application_id>/feedback.pdf")
@@ -242,12 +245,7 @@ def self_report(application_id: str):
 def feedback_report(application_id: str):
     app = _application(application_id, "award.feedback")
     lang = _lang_arg()
-    pdf = documents.feedback_pdf(app, lang)
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="feedback-{app.id}-{lang}.pdf"'},
-    )
+    return _pdf(documents.feedback_pdf(app, lang), f"feedback-{app.id}-{lang}.pdf")
 
 
 # --- the bureau assigns -----------------------------------------------------------------------

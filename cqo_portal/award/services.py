@@ -555,7 +555,7 @@ def band_spread(scores: list[ExaminerScore]) -> tuple[int, bool]:
 
 def consensus_board(app: AwardApplication) -> list[BoardItem]:
     consensus = {c.item_id: c for c in app.consensus}
-    selfs = self_scores(app)
+    selfs = self_scores(app) if app.round.examiners_see_self_score else {}
     out = []
     for ref in items_of(app.round):
         row: list[tuple[str, ExaminerScore | None]] = []

@@ -224,3 +224,17 @@ def test_the_pages_in_chinese(client, actors, story):
     client.post("/lang/zh")
     assert "条款评分" in client.get(f"/award/applications/{app.id}/score").get_data(True)
     assert "指派给我的" in client.get("/award/examiner").get_data(True)
+
+
+def test_the_lead_sees_the_self_score_only_when_the_round_says_so(client, actors):
+    for see in (False, True):
+        rnd = open_award_round(actors, examiners_see_self_score=see, title=f"共识轮次{see}")
+        app, _officer = applicant(actors, rnd, name=f"共识自评{see}有限公司")
+        first, second = declared(actors, app)
+        services.assign_examiners(app, [first.id, second.id], first.id, actors.regulator())
+        hand_in(app, first)
+        hand_in(app, second)
+        login_en(client, first)
+        page = client.get(f"/award/applications/{app.id}/consensus").get_data(True)
+        assert ("Self-score" in page) is see
+        logout(client)

@@ -181,7 +181,10 @@ def save_application(
     profile: dict[str, str],
     assessment_id: int | None,
 ) -> AwardApplication:
-    """Create or update the enterprise's draft application (not yet handed in)."""
+    """Create or update the enterprise's draft application (not yet handed in). A round takes
+    applications from its first day; after it closes they are still taken, and counted late."""
+    if today() < rnd.opens_on:
+        raise AwardError("submit", _l("The round opens on %(day)s.", day=rnd.opens_on.isoformat()))
     app = application_of(rnd, enterprise)
     if app is not None and app.status != ApplicationStatus.DRAFT:
         raise AwardError("submit", _l("This application has been handed in and cannot change."))

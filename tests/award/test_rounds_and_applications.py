@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from cqo_portal.award import services
@@ -155,3 +156,19 @@ def test_a_cqo_self_assessment_round_needs_only_the_submission(actors):
     )
     services.submit_application(app, officer)
     assert services.stage_of(app) == "applied"
+
+
+def test_a_round_takes_applications_from_its_first_day_and_counts_late_ones(app, actors):
+    today = services.today()
+    rnd = open_award_round(actors, opens_on=today + timedelta(days=3))
+    ent = actors.enterprise(city="440100")
+    officer = actors.officer(ent)
+    with app.test_request_context(), pytest.raises(services.AwardError, match="opens on"):
+        services.save_application(rnd, ent, officer, eligibility=[], profile={}, assessment_id=None)
+    closed = open_award_round(
+        actors, opens_on=today - timedelta(days=30), closes_on=today - timedelta(days=1)
+    )
+    late = services.save_application(
+        closed, ent, officer, eligibility=[], profile={}, assessment_id=None
+    )
+    assert services.is_late(late) and services.stage_of(late) == "draft"

@@ -44,10 +44,20 @@ def _inject():
             for r in services.rounds_open_to(user.enterprise)
         ]
 
+    def my_award_applications():
+        user = current_user
+        if not (user.is_authenticated and user.is_officer and user.enterprise):
+            return []
+        return services.applications_of(user.enterprise)
+
     def award_can(action: str, obj=None) -> bool:
         return authz.can(current_user, action, obj)
 
-    return {"open_award_rounds": open_rounds, "award_can": award_can}
+    return {
+        "open_award_rounds": open_rounds,
+        "my_award_applications": my_award_applications,
+        "award_can": award_can,
+    }
 
 
 def _application(application_id: str, action: str) -> AwardApplication:

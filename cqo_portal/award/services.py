@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from cqo_portal import audit
 from cqo_portal.actions.services import local_today
@@ -131,6 +132,20 @@ def rounds_open_to(enterprise: Enterprise, day: date | None = None) -> list[Awar
         .order_by(AwardRound.closes_on, AwardRound.id)
     )
     return [r for r in rounds if r.admits(enterprise)]
+
+
+def applications_of(enterprise: Enterprise) -> list[AwardApplication]:
+    """The enterprise's handed-in applications, newest round first (its feedback lives there)."""
+    return list(
+        db.session.scalars(
+            select(AwardApplication)
+            .where(
+                AwardApplication.enterprise_id == enterprise.id,
+                AwardApplication.status == ApplicationStatus.SUBMITTED,
+            )
+            .order_by(AwardApplication.round_id.desc())
+        )
+    )
 
 
 def application_of(rnd: AwardRound, enterprise: Enterprise) -> AwardApplication | None:
@@ -572,6 +587,15 @@ def consensus_board(app: AwardApplication) -> list[BoardItem]:
     return out
 
 
+def flagged_items(app: AwardApplication) -> list[str]:
+    """The items whose examiners' scores are more than one band apart, in questionnaire order."""
+    by_item: dict[str, list[ExaminerScore]] = {}
+    for a in app.assignments:
+        for s in a.scores:
+            by_item.setdefault(s.item_id, []).append(s)
+    return [r.item.id for r in items_of(app.round) if band_spread(by_item.get(r.item.id, []))[1]]
+
+
 @dataclass(frozen=True)
 class PostedConsensus:
     item_id: str
@@ -647,8 +671,18 @@ class CityRow:
 
 
 def round_applications(rnd: AwardRound, user: User) -> list[AwardApplication]:
-    """The round's applications the user's jurisdiction covers (drafts included: who is late)."""
-    stmt = select(AwardApplication).where(AwardApplication.round_id == rnd.id)
+    """The round's applications the user's jurisdiction covers (drafts included: who is late),
+    with what the round page shows of each loaded in a few queries, not per row."""
+    stmt = (
+        select(AwardApplication)
+        .where(AwardApplication.round_id == rnd.id)
+        .options(
+            joinedload(AwardApplication.enterprise),
+            joinedload(AwardApplication.assessment),
+            selectinload(AwardApplication.assignments).selectinload(ExaminerAssignment.scores),
+            selectinload(AwardApplication.assignments).joinedload(ExaminerAssignment.examiner),
+        )
+    )
     stmt = scope_to_jurisdiction(stmt, user, AwardApplication.city_code)
     return list(db.session.scalars(stmt.order_by(AwardApplication.city_code, AwardApplication.id)))
 
@@ -675,7 +709,7 @@ def ranking(apps: list[AwardApplication]) -> list[Ranked]:
     for app in apps:
         if app.consensus_points is None:
             continue
-        flagged = [b.ref.item.id for b in consensus_board(app) if b.flagged]
+        flagged = flagged_items(app)
         out.append(Ranked(app, app.assessment.total_points if app.assessment else None, flagged))
     out.sort(key=lambda r: (-(r.application.consensus_points or 0), r.application.id))
     return out

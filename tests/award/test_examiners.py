@@ -174,6 +174,8 @@ def test_consensus_release_and_feedback(client, actors, story):
         hand_in(app, second)
 
     login_en(client, officer)
+    dashboard = client.get("/dashboard").get_data(True)
+    assert f"/award/applications/{app.id}" in dashboard and "Feedback report available" in dashboard
     for lang, words in (
         ("en", ("Self-score", "Consensus", "Opportunities for improvement")),
         ("zh", ("自评得分", "共识", "改进机会")),

@@ -30,6 +30,7 @@ RENDER_TIMEOUT = 90_000  # ms
 def _people(live_app) -> dict[str, float]:
     """The accounts of the story and the officer's submitted GB/T 19580 self-assessment."""
     from cqo_portal.accounts.services import create_user
+    from cqo_portal.award.services import today
     from cqo_portal.extensions import db
     from cqo_portal.models import Role
     from tests.factories import Actors
@@ -58,6 +59,7 @@ def _people(live_app) -> dict[str, float]:
             "self_total": assessment.total_points,
             "assessment": assessment.id,
             "questionnaire": assessment.questionnaire_version_id,
+            "today": today(),
         }
 
 
@@ -73,7 +75,6 @@ def _score_all(page: Page, band: str, value: str, ofi: str) -> None:
 
 
 def test_award_round_from_opening_to_feedback(live_app, live_server, page: Page):
-    from cqo_portal.award.services import today
     from cqo_portal.reports.pdf import fmt_number
 
     base = live_server
@@ -85,8 +86,8 @@ def test_award_round_from_opening_to_feedback(live_app, live_server, page: Page)
     page.check("input[name='kind'][value='award']")
     page.fill("#title", "汕头质量奖测试批次")
     page.select_option("#questionnaire_version_id", str(facts["questionnaire"]))
-    page.fill("#opens_on", (today() - timedelta(days=1)).isoformat())
-    page.fill("#closes_on", (today() + timedelta(days=30)).isoformat())
+    page.fill("#opens_on", (facts["today"] - timedelta(days=1)).isoformat())
+    page.fill("#closes_on", (facts["today"] + timedelta(days=30)).isoformat())
     page.select_option("#city_codes", CITY)
     page.fill("#checklist", "近三年未发生重大质量、安全、环境事故\n近三年无严重失信行为")
     page.click("#submit")
@@ -97,7 +98,7 @@ def test_award_round_from_opening_to_feedback(live_app, live_server, page: Page)
     log_in(page, base, OFFICER, PASSWORD, lang="zh")
     page.goto(base + "/dashboard")
     expect(page.locator("#open-rounds")).to_contain_text("汕头质量奖测试批次")
-    page.locator("#open-rounds a.btn").click()
+    page.locator("#open-rounds a.take-part").click()
     page.check("#eligibility-0")
     page.check("#eligibility-1")
     for name, text in (

@@ -142,6 +142,7 @@ ROUTE_MODULES = (
     "cqo_portal.safety.routes",
     "cqo_portal.regulator.safety",
     "cqo_portal.notifications.routes",
+    "cqo_portal.award.routes",
 )
 
 

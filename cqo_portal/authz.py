@@ -14,8 +14,11 @@ from flask import abort
 from flask_login import current_user
 
 from cqo_portal.models import (
+    ApplicationStatus,
     Assessment,
     AssessmentStatus,
+    AwardApplication,
+    AwardRound,
     CQORegistration,
     CQOStatus,
     Enterprise,
@@ -35,6 +38,8 @@ def _enterprise_of(obj: Any) -> Enterprise | None:
         return obj.enterprise
     if isinstance(obj, Report):
         return obj.assessment.enterprise
+    if isinstance(obj, AwardApplication):
+        return obj.enterprise
     return None
 
 
@@ -55,8 +60,10 @@ def in_jurisdiction(user: User, enterprise: Enterprise | None) -> bool:
 def is_private_draft(user: User, obj: Any) -> bool:
     """A CQO registration or an assessment still in draft belongs to its enterprise alone
     (regulators see filings and submissions, not work in progress)."""
-    draft = (isinstance(obj, CQORegistration) and obj.status == CQOStatus.DRAFT) or (
-        isinstance(obj, Assessment) and obj.status == AssessmentStatus.DRAFT
+    draft = (
+        (isinstance(obj, CQORegistration) and obj.status == CQOStatus.DRAFT)
+        or (isinstance(obj, Assessment) and obj.status == AssessmentStatus.DRAFT)
+        or (isinstance(obj, AwardApplication) and obj.status == ApplicationStatus.DRAFT)
     )
     return draft and not is_member(user, obj.enterprise)
 
@@ -135,6 +142,78 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
         return is_member(user, ent) or in_jurisdiction(user, ent)
     if action == "safety.decide":
         return in_jurisdiction(user, ent)
+    if action.startswith("award."):
+        return _award_can(user, action, obj)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def assignment_of(user: User, application: AwardApplication) -> Any:
+    """The examiner's assignment to this application, or None."""
+    if user.role != Role.EXAMINER:
+        return None
+    return next((a for a in application.assignments if a.examiner_id == user.id), None)
+
+
+def _award_can(user: User, action: str, obj: Any) -> bool:
+    """Rounds, applications, examiners' work and feedback (cqo_portal.award)."""
+    role = user.role
+    if action == "award.open_round":
+        return role == Role.ADMIN
+    if action == "award.rounds":  # the bureau's round pages (a city bureau sees its city's rows)
+        return role == Role.ADMIN or (role == Role.REGULATOR and bool(user.jurisdiction_code))
+    if action == "award.release":  # obj: the round; the provincial bureau releases results
+        return (
+            role == Role.REGULATOR
+            and user.jurisdiction_code == PROVINCE_CODE
+            and isinstance(obj, AwardRound)
+            and obj.is_award
+            and obj.released_at is None
+        )
+    if action == "award.examiner":
+        return role == Role.EXAMINER
+    if action == "award.apply":  # obj: the round
+        return (
+            role == Role.OFFICER
+            and user.enterprise is not None
+            and isinstance(obj, AwardRound)
+            and obj.admits(user.enterprise)
+        )
+    ent = _enterprise_of(obj)
+    if action == "award.view":  # an application: its officers, its bureau, its examiners
+        return (
+            is_member(user, ent)
+            or in_jurisdiction(user, ent)
+            or assignment_of(user, obj) is not None
+        ) and not is_private_draft(user, obj)
+    if action == "award.self_report":  # it shows the self-scores: examiners per round setting
+        assignment = assignment_of(user, obj)
+        return (
+            (is_member(user, ent) or in_jurisdiction(user, ent)) and not is_private_draft(user, obj)
+        ) or (assignment is not None and obj.round.examiners_see_self_score)
+    if action == "award.edit":
+        return is_member(user, ent) and obj.status == ApplicationStatus.DRAFT
+    submitted_award = (
+        isinstance(obj, AwardApplication)
+        and obj.status == ApplicationStatus.SUBMITTED
+        and obj.round.is_award
+    )
+    if action == "award.assign":
+        return submitted_award and in_jurisdiction(user, ent) and obj.round.released_at is None
+    if action == "award.declare":  # an examiner's conflict declaration, before any assignment
+        return submitted_award and role == Role.EXAMINER and obj.round.released_at is None
+    if action == "award.score":
+        return submitted_award and assignment_of(user, obj) is not None
+    if action == "award.consensus":
+        assignment = assignment_of(user, obj) if submitted_award else None
+        return assignment is not None and assignment.is_lead and obj.round.released_at is None
+    # Nothing from the examiners reaches the enterprise before the release.
+    if action == "award.feedback":
+        return (
+            submitted_award
+            and (is_member(user, ent) or in_jurisdiction(user, ent))
+            and obj.round.released_at is not None
+            and obj.consensus_points is not None
+        )
     raise ValueError(f"unknown action {action!r}")
 
 
@@ -143,11 +222,16 @@ def visible(user: Any, obj: Any) -> bool:
     ent = _enterprise_of(obj)
     if ent is None or is_private_draft(user, obj):
         return False
+    if isinstance(obj, AwardApplication) and assignment_of(user, obj) is not None:
+        return True
     return is_member(user, ent) or in_jurisdiction(user, ent)
 
 
 # Actions an administrator may take on objects outside any enterprise or jurisdiction of theirs.
 ADMIN_READS = frozenset({"evidence.download"})
+# Actions on an object the user cannot open: an examiner declares conflicts on applications
+# before being assigned to any of them.
+UNSEEN_ACTIONS = ADMIN_READS | {"award.declare"}
 
 
 def require(action: str, obj: Any = None) -> None:
@@ -156,7 +240,7 @@ def require(action: str, obj: Any = None) -> None:
         obj is not None
         and _enterprise_of(obj) is not None
         and not visible(current_user, obj)
-        and not (action in ADMIN_READS and can(current_user, action, obj))
+        and not (action in UNSEEN_ACTIONS and can(current_user, action, obj))
     ):
         abort(404)
     if not can(current_user, action, obj):

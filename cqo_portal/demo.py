@@ -26,9 +26,11 @@ from cqo_portal.core.answers import Answer, answer_input, parse_answer
 from cqo_portal.core.evidence import unsupported_claims
 from cqo_portal.core.measures import COMPARISON_KINDS
 from cqo_portal.core.questionnaire import (
+    BANDS,
     AnswerType,
     Question,
     Questionnaire,
+    band_index,
     load_builtin_questionnaires,
 )
 from cqo_portal.core.scoring import score_assessment
@@ -43,6 +45,7 @@ from cqo_portal.models import (
     QuestionnaireStatus,
     QuestionnaireVersion,
     Role,
+    RoundKind,
     SectionScore,
 )
 from cqo_portal.reference import cities, industries
@@ -54,6 +57,9 @@ DEMO_ACCOUNTS = [
     ("guangzhou@demo.cqo.gd.cn", "广州市局监管员", Role.REGULATOR, "440100"),
     ("shenzhen@demo.cqo.gd.cn", "深圳市局监管员", Role.REGULATOR, "440300"),
     ("officer@demo.cqo.gd.cn", "陈质量", Role.OFFICER, None),
+    ("examiner1@demo.cqo.gd.cn", "周评审", Role.EXAMINER, None),
+    ("examiner2@demo.cqo.gd.cn", "吴评审", Role.EXAMINER, None),
+    ("examiner3@demo.cqo.gd.cn", "郑评审", Role.EXAMINER, None),
 ]
 
 _PREFIX = ["粤", "华", "南", "珠江", "岭南", "广", "新", "恒", "美", "利", "宏", "信", "嘉", "永"]
@@ -523,6 +529,8 @@ def seed_demo(
         counts["evidence_files"] = seed_evidence(users)
     counts["actions"] = seed_actions(rng, first_index=start_index)
     counts["in_scope"] = seed_quality_safety(rng, first_index=start_index)
+    if start_index == 0:
+        counts["award_applications"] = seed_award(users, rng)
     return counts
 
 
@@ -930,5 +938,144 @@ def seed_quality_safety(rng: random.Random, *, first_index: int = 0) -> int:
                     else today + timedelta(days=rng.choice([40, 400, 800])),
                 )
             )
+
+
+# --- award rounds: a released round with consensus, an open one in review -------------------------
+
+AWARD_CHECKLIST = [
+    "近三年未发生重大质量、安全、环境事故",
+    "近三年未发生严重失信行为，未列入失信名单",
+    "在广东省内依法注册并连续经营三年以上",
+]
+_AWARD_PROFILE = {
+    "activities": "从事{p}的研发、制造与销售，拥有省级企业技术中心。",
+    "products": "{p}及配套服务",
+    "customers": "国内整机厂与出口客户，前十大客户占营收约 45%",
+    "competitors": "国内同行三家、外资品牌两家；本企业在华南市场份额居前",
+    "key_figures": "员工约 {n} 人，年营收约 {r} 亿元，两处生产基地",
+    "challenges": "关键材料依赖进口；数字化转型；海外市场拓展",
+}
+_STRENGTHS = [
+    "高层领导定期主持质量例会，质量安全责任落实到岗位",
+    "建立了覆盖主要过程的绩效指标体系，数据按月分析",
+    "顾客投诉闭环处理及时，满意度调查覆盖主要客户",
+]
+_OFIS = [
+    "战略目标未分解到部门和班组，展开程度不足",
+    "关键过程的改进缺少与标杆的对比",
+    "结果数据的趋势不足三个周期，缺少与竞争对手的比较",
+    "创新成果在组织内的分享机制尚未建立",
+]
+
+
+def _demo_scores(rng: random.Random, self_percent: float) -> tuple[int, int]:
+    """A band and a value near (mostly below) the self-score, as examiners tend to give."""
+    target = max(0.0, min(100.0, self_percent - rng.uniform(0, 25)))
+    band = min(range(6), key=lambda b: abs((BANDS[b][0] + BANDS[b][1]) / 2 - target))
+    lo, hi = BANDS[band]
+    return band + 1, rng.choice(range(lo, hi + 1, 5))
+
+
+def seed_award(users: dict[str, object], rng: random.Random) -> int:
+    """Two award rounds of the GB/T 19580 questionnaire: last year's, scored, with consensus and
+    released (the showcase enterprise's feedback report), and this year's, open, in review."""
+    from cqo_portal.award import services as award
+
+    gbt = db.session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.key == "gbt19580")
+    )
+    if gbt is None:
+        return 0
+    admin = users["admin@demo.cqo.gd.cn"]
+    province = users["province@demo.cqo.gd.cn"]
+    examiners = [users[f"examiner{n}@demo.cqo.gd.cn"] for n in (1, 2, 3)]
+    # Enterprises with a handed-in GB/T 19580 submission; the showcase enterprise first.
+    rows = db.session.execute(
+        select(Assessment.enterprise_id, func.max(Assessment.id))
+        .where(
+            Assessment.questionnaire_version_id == gbt.id,
+            Assessment.status.in_([AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED]),
+        )
+        .group_by(Assessment.enterprise_id)
+        .order_by(Assessment.enterprise_id)
+        .limit(6)
+    ).all()
+    if not rows:
+        return 0
+    today = award.today()
+    past, current = (
+        award.open_round(
+            admin=admin,
+            kind=RoundKind.AWARD,
+            title=f"{today.year - years_ago} 年度广东省政府质量奖",
+            questionnaire=gbt,
+            opens_on=today - timedelta(days=opened),
+            closes_on=today + timedelta(days=closes),
+            city_codes=[],
+            industry_sections=[],
+            checklist=AWARD_CHECKLIST,
+            examiners_see_self_score=see_self,
+        )
+        for years_ago, opened, closes, see_self in ((1, 300, -240, False), (0, 20, 40, True))
+    )
+    made = 0
+    for n, (ent_id, assessment_id) in enumerate(rows):
+        ent = db.session.get(Enterprise, ent_id)
+        officer = ent.members[0] if ent.members else admin
+        product = ent.main_products or "工业产品"
+        profile = {
+            k: v.format(p=product, n=rng.randint(300, 3000), r=rng.randint(3, 40))
+            for k, v in _AWARD_PROFILE.items()
+        }
+        rnd = past if n < 3 else current
+        app = award.save_application(
+            rnd,
+            ent,
+            officer,
+            eligibility=list(range(len(AWARD_CHECKLIST))),
+            profile=profile,
+            assessment_id=assessment_id,
+        )
+        award.submit_application(app, officer)
+        made += 1
+        if n == 5:
+            continue  # this year's last applicant waits for its examiners
+        for ex in examiners:
+            # The third examiner once worked for the second applicant of each round.
+            conflicted = ex is examiners[2] and n % 3 == 1
+            award.declare_conflict(
+                app, ex, conflicted=conflicted, note="曾在该企业任职" if conflicted else ""
+            )
+        team = examiners[:2] if n % 3 == 1 else examiners
+        award.assign_examiners(app, [e.id for e in team], team[0].id, province)
+        if n == 4:
+            continue  # in review: nobody has handed in yet
+        selfs = award.self_scores(app)
+        refs = award.items_of(rnd)
+        for k, assignment in enumerate(app.assignments):
+            if n == 3 and k > 0:
+                break  # this year's first applicant: one examiner has handed in
+            posted = []
+            for ref in refs:
+                band, value = _demo_scores(
+                    rng, selfs[ref.item.id].percent if ref.item.id in selfs else 40
+                )
+                posted.append(
+                    award.PostedScore(
+                        ref.item.id, band, value, rng.choice(_STRENGTHS), rng.choice(_OFIS)
+                    )
+                )
+            award.save_scores(assignment, posted, hand_in=True)
+        if rnd is past:
+            consensus = []
+            for b in award.consensus_board(app):
+                values = sorted(s.percent for _n, s in b.scores if s is not None)
+                value = values[len(values) // 2]
+                band = (band_index(value) or 0) + 1
+                consensus.append(
+                    award.PostedConsensus(b.ref.item.id, band, value, "评审组讨论后取中位意见")
+                )
+            award.record_consensus(app, team[0], consensus)
+    award.release_round(past, province)
     db.session.flush()
     return made

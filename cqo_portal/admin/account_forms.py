@@ -29,7 +29,9 @@ class JurisdictionField(SelectField):
         )
 
 
-class RegulatorForm(FlaskForm):
+class _StaffForm(FlaskForm):
+    """Who a new regulator or examiner account is: name, login e-mail, phone."""
+
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=100)]
     )
@@ -42,6 +44,9 @@ class RegulatorForm(FlaskForm):
         ],
     )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+
+
+class RegulatorForm(_StaffForm):
     jurisdiction_code = JurisdictionField(_l("Jurisdiction"))
     submit = SubmitField(_l("Create the regulator account"))
 
@@ -63,3 +68,7 @@ class ConfirmForm(FlaskForm):
     """A bare POST form (CSRF token only) for one-click actions."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ExaminerForm(_StaffForm):
+    submit = SubmitField(_l("Create the examiner account"))

@@ -44,22 +44,36 @@ def _check_jurisdiction(code: str) -> None:
         )
 
 
-def create_regulator(
-    *, name: str, email: str, jurisdiction_code: str, phone: str | None = None
+def _create_staff(
+    role: Role, *, name: str, email: str, phone: str | None, **extra
 ) -> tuple[User, str]:
-    """Create a regulator with a one-time password; returns the account and that password."""
-    _check_jurisdiction(jurisdiction_code)
+    """A regulator or examiner account with a one-time password it must change at first login."""
     password = temporary_password()
     user = create_user(
         email=email,
         name=name,
         password=password,
-        role=Role.REGULATOR,
-        jurisdiction_code=jurisdiction_code,
+        role=role,
         phone=phone,
         must_change_password=True,
+        **extra,
     )
     return user, password
+
+
+def create_regulator(
+    *, name: str, email: str, jurisdiction_code: str, phone: str | None = None
+) -> tuple[User, str]:
+    """Create a regulator with a one-time password; returns the account and that password."""
+    _check_jurisdiction(jurisdiction_code)
+    return _create_staff(
+        Role.REGULATOR, name=name, email=email, phone=phone, jurisdiction_code=jurisdiction_code
+    )
+
+
+def create_examiner(*, name: str, email: str, phone: str | None = None) -> tuple[User, str]:
+    """Create an award examiner with a one-time password; returns the account and that password."""
+    return _create_staff(Role.EXAMINER, name=name, email=email, phone=phone)
 
 
 def change_jurisdiction(user: User, code: str) -> None:

@@ -10,7 +10,12 @@ from cqo_portal import authz
 from cqo_portal.accounts.services import AccountError
 from cqo_portal.admin import account_services as services
 from cqo_portal.admin import bp
-from cqo_portal.admin.account_forms import ConfirmForm, JurisdictionForm, RegulatorForm
+from cqo_portal.admin.account_forms import (
+    ConfirmForm,
+    ExaminerForm,
+    JurisdictionForm,
+    RegulatorForm,
+)
 from cqo_portal.models import User
 from cqo_portal.web import commit, get_or_404
 
@@ -44,6 +49,24 @@ def new_regulator():
             commit()
             return render_template("admin/users_password.html", user=user, password=password)
     return render_template("admin/users_new.html", form=form)
+
+
+@bp.route("/users/new-examiner", methods=["GET", "POST"])
+@login_required
+@authz.role_required("admin")
+def new_examiner():
+    form = ExaminerForm()
+    if form.validate_on_submit():
+        try:
+            user, password = services.create_examiner(
+                name=form.name.data, email=form.email.data, phone=form.phone.data
+            )
+        except AccountError as e:
+            getattr(form, e.field, form.email).errors.append(e.message)
+        else:
+            commit()
+            return render_template("admin/users_password.html", user=user, password=password)
+    return render_template("admin/users_new_examiner.html", form=form)
 
 
 def _account_page(user: User, jurisdiction_form: JurisdictionForm | None = None, status: int = 200):

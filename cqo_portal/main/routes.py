@@ -22,6 +22,8 @@ def index():
 def dashboard():
     if current_user.is_regulator:
         return redirect(url_for("regulator.dashboard"))
+    if current_user.is_examiner:
+        return redirect(url_for("award.examiner_home"))
     if current_user.is_admin:
         return render_template("main/admin_dashboard.html", counts=services.admin_overview())
     ent = current_user.enterprise

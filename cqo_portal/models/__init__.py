@@ -12,6 +12,16 @@ from cqo_portal.models.assessments import (
     SectionScore,
 )
 from cqo_portal.models.audit import AuditEvent
+from cqo_portal.models.award import (
+    ApplicationStatus,
+    AwardApplication,
+    AwardRound,
+    ConflictDeclaration,
+    ConsensusScore,
+    ExaminerAssignment,
+    ExaminerScore,
+    RoundKind,
+)
 from cqo_portal.models.cqo_person import CQOCertificate, CQOProfile, CQOTraining
 from cqo_portal.models.enterprises import (
     CQORegistration,
@@ -50,6 +60,14 @@ from cqo_portal.models.statistics import (
 __all__ = [
     "ActionNote",
     "ActionStatus",
+    "ApplicationStatus",
+    "AwardApplication",
+    "AwardRound",
+    "ConflictDeclaration",
+    "ConsensusScore",
+    "ExaminerAssignment",
+    "ExaminerScore",
+    "RoundKind",
     "ApiToken",
     "Assessment",
     "AssessmentAnswer",

@@ -23,6 +23,7 @@ class Role(enum.StrEnum):
     OFFICER = "officer"
     REGULATOR = "regulator"
     ADMIN = "admin"
+    EXAMINER = "examiner"  # award examiners, created by the administrator
 
 
 class User(UserMixin, db.Model):
@@ -78,6 +79,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_examiner(self) -> bool:
+        return self.role == Role.EXAMINER
 
     @property
     def is_provincial(self) -> bool:

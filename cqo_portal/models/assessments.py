@@ -193,6 +193,10 @@ class Assessment(db.Model):
     unsupported_claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The round (cqo_portal.models.award) this submission was handed in to, if any.
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("award_rounds.id", ondelete="SET NULL"), index=True
+    )
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="assessments")
     questionnaire: Mapped[QuestionnaireVersion] = relationship()

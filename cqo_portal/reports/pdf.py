@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SafeURLFetcher",
     "UnsafeURLError",
+    "render_document_pdf",
     "render_html",
     "render_minimal_pdf",
     "render_report_pdf",
@@ -211,7 +212,7 @@ def _charts(result: ResultView) -> dict[str, Markup]:
     return {"radar": Markup(radar), "bars": Markup(bars)}  # noqa: S704
 
 
-def _report_template() -> jinja2.Template:
+def _report_template(name: str = REPORT_TEMPLATE) -> jinja2.Template:
     """The report template, compiled through a bytecode cache shared by the app's processes.
 
     Compiling report.html is a noticeable part of a fresh process's first render (a new web
@@ -227,7 +228,7 @@ def _report_template() -> jinja2.Template:
         except (OSError, RuntimeError):  # no usable private temp folder: compile as before
             cache = None
         env = _environments[app] = app.jinja_env.overlay(bytecode_cache=cache)
-    return env.get_template(REPORT_TEMPLATE)
+    return env.get_template(name)
 
 
 def render_html(ctx: ReportContext) -> str:
@@ -244,6 +245,15 @@ def render_html(ctx: ReportContext) -> str:
             chart=_charts(ctx.result),
         )
     return _CONTROL.sub("", _INDENT.sub("\n", html))
+
+
+def render_document_pdf(template: str, lang: str, **context: object) -> bytes:
+    """Another document in the report's stylesheet, fonts and safe fetcher (the award's reports):
+    ``template`` is rendered in ``lang`` from a context of plain, typed values."""
+    lang = "zh" if lang == "zh" else "en"
+    with force_locale(lang):
+        html = _report_template(template).render(lang=lang, num=fmt_number, **context)
+    return _write_report_pdf(_CONTROL.sub("", _INDENT.sub("\n", html)))
 
 
 # WeasyPrint allocates hundreds of thousands of short-lived objects per report (boxes, styles,

@@ -221,4 +221,30 @@ def prepare() -> list[Visitor]:
         (u("admin.issue_api_token"), {"user_id": str(province.id), "name": "质量数据接口"}),
         (u("admin.new_regulator"), {"email": "x", "name": ""}),
     ]
-    return [anonymous, new, off, reg_city, reg_province, adm]
+    # Award rounds (demo.seed_award): the officer's application, the bureau's round pages, the
+    # examiners' scoring and consensus.
+    from cqo_portal.models import AwardApplication, AwardRound
+
+    rounds = list(db.session.scalars(select(AwardRound).order_by(AwardRound.id)))
+    apps = list(db.session.scalars(select(AwardApplication).order_by(AwardApplication.id)))
+    examiner = find_user_by_email("examiner1@demo.cqo.gd.cn")
+    exa = Visitor("examiner", examiner.email, DEMO_PASSWORD, paths=[u("award.examiner_home")])
+    for app in apps:
+        if app.enterprise_id == ent.id:
+            off.paths.append(u("award.application", application_id=app.id))
+        mine = next((a for a in app.assignments if a.examiner_id == examiner.id), None)
+        if mine is not None:
+            exa.paths.append(u("award.score", application_id=app.id))
+            if mine.is_lead and app.round.released_at is None:
+                exa.paths.append(u("award.consensus", application_id=app.id))
+    for rnd in rounds:
+        if rnd.released_at is None:
+            off.paths.append(u("award.apply", round_id=rnd.id))
+        reg_province.paths.append(u("award.round_page", round_id=rnd.id))
+    reg_province.paths.append(u("award.rounds"))
+    if apps:
+        reg_province.paths.append(u("award.assign", application_id=apps[-1].id))
+    exa.main = exa.paths[:3]
+    adm.paths += [u("award.rounds"), u("award.new_round"), u("admin.new_examiner")]
+    adm.posts.append((u("award.new_round"), {"title": "", "kind": "award"}))
+    return [anonymous, new, off, reg_city, reg_province, adm, exa]

@@ -65,8 +65,7 @@ def test_maturity_submission_gives_a_stored_chinese_report_with_score_plan_and_a
     summary = pages[toc_page(texts[1], "执行摘要") - 1]
     s = ctx.summary
     assert (
-        f"{report_pdf.fmt_number(s.total_points)}/{report_pdf.fmt_number(s.max_points)}"
-        in summary
+        f"{report_pdf.fmt_number(s.total_points)}/{report_pdf.fmt_number(s.max_points)}" in summary
     )
     assert squash(s.level_label) in summary
     # each section page starts where the table of contents says, and lists its questions

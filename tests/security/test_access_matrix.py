@@ -114,6 +114,9 @@ PARAMS: dict[str, Callable[[World, Side], Any]] = {
     "code": lambda _w, _s: "en",
     "filing_id": lambda _w, s: s.safety_filing,
     "hazard_id": lambda _w, s: s.hazard,
+    "application_id": lambda _w, s: s.application,
+    "round_id": lambda w, _s: w.A.award_round,
+    "fmt": lambda _w, _s: "csv",
 }
 
 
@@ -122,6 +125,13 @@ def cqo_draft(_w: World, s: Side) -> int:
 
 
 # The data API answers 401 to anyone without a regulator's token (officers' tokens are refused).
+# Award pages of the bureaus (and the administrator who opened the rounds).
+AWARD_BUREAU = roles(
+    FORBIDDEN, anon=LOGIN, city_in=ALLOW, city_out=ALLOW, province=ALLOW, admin=ALLOW
+)
+# An application's page others may open, for an action none of them may take (examiners' work,
+# the feedback before the release).
+SEEN_NOT_USED = roles(HIDDEN, anon=LOGIN, member=FORBIDDEN, city_in=FORBIDDEN, province=FORBIDDEN)
 API_REGULATORS = roles(LOGIN, city_in=ALLOW, city_out=ALLOW, province=ALLOW)
 API_JURISDICTION = roles(LOGIN, city_in=ALLOW, city_out=HIDDEN, province=ALLOW)
 
@@ -321,6 +331,24 @@ EXPECTED: dict[str, Rule] = {
     "admin.questionnaire_confirm": Rule(ADMIN_ONLY),
     "admin.questionnaire_publish": Rule(ADMIN_ONLY),
     "admin.questionnaire_retire": Rule(ADMIN_ONLY),
+    "admin.new_examiner": Rule(ADMIN_ONLY),
+    # Award rounds: the administrator opens them, the bureaus follow them, the enterprise applies;
+    # examiners' pages (score, consensus, declarations) are theirs alone (tests/award checks them
+    # for examiners); the feedback waits for the release.
+    "award.new_round": Rule(ADMIN_ONLY),
+    "award.rounds": Rule(AWARD_BUREAU),
+    "award.round_page": Rule(AWARD_BUREAU),
+    "award.export_round": Rule(AWARD_BUREAU),
+    "award.release_round": Rule(roles(FORBIDDEN, anon=LOGIN, province=ALLOW)),
+    "award.apply": Rule(roles(HIDDEN, anon=LOGIN, member=ALLOW, other_officer=ALLOW)),
+    "award.application": Rule(MEMBER_OR_JURISDICTION),
+    "award.self_report": Rule(MEMBER_OR_JURISDICTION),
+    "award.feedback_report": Rule(SEEN_NOT_USED),
+    "award.assign": Rule(JURISDICTION_ONLY),
+    "award.declare_conflict": Rule(SEEN_NOT_USED),
+    "award.score": Rule(SEEN_NOT_USED),
+    "award.consensus": Rule(SEEN_NOT_USED),
+    "award.examiner_home": Rule(roles(FORBIDDEN, anon=LOGIN)),
 }
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -333,6 +361,7 @@ OBJECT_ARGS = {
     "invitation_id",
     "filing_id",
     "hazard_id",
+    "application_id",
 }
 
 

@@ -91,6 +91,8 @@ class Side:
     users: dict[str, int | None]  # role -> user id (anon -> None)
     safety_filing: int = 0  # a quality-safety director filing awaiting the bureau
     hazard: int = 0  # an open hazard of a weekly screening report
+    award_round: int = 0  # an award round open to both cities
+    application: int = 0  # the enterprise's handed-in application to it
 
 
 @dataclass
@@ -259,6 +261,44 @@ def qv_first_question(assessment: Assessment):
     return assessment_services.questionnaire_of(assessment.questionnaire).questions[0]
 
 
+def _award_objects(actors: Actors, admin: User, applicants) -> list[dict[str, int]]:
+    """An award round open to both cities and a handed-in application of each enterprise."""
+    from datetime import timedelta
+
+    from cqo_portal.award import services as award_services
+    from cqo_portal.models import ApplicationStatus, AwardApplication, RoundKind
+
+    today = award_services.today()
+    rnd = award_services.open_round(
+        admin=admin,
+        kind=RoundKind.AWARD,
+        title=f"质量奖 {SCRIPT}",
+        questionnaire=actors.questionnaire("gbt19580"),
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=30),
+        city_codes=["440100", "440300"],
+        industry_sections=[],
+        checklist=[f"无重大事故 {SCRIPT}"],
+        examiners_see_self_score=False,
+    )
+    out = []
+    for ent, officer in applicants:
+        app = AwardApplication(
+            round=rnd,
+            enterprise=ent,
+            city_code=ent.city_code,
+            status=ApplicationStatus.SUBMITTED,
+            eligibility=[0],
+            profile={"activities": SCRIPT},
+            created_by_id=officer.id,
+            submitted_at=utcnow(),
+        )
+        actors.session.add(app)
+        actors.session.flush()
+        out.append({"award_round": rnd.id, "application": app.id})
+    return out
+
+
 def build_world(actors: Actors) -> World:
     """Create the world inside the test's transaction and return the ids (flushed, not committed)."""
     session = actors.session
@@ -275,6 +315,7 @@ def build_world(actors: Actors) -> World:
     session.flush()
     objs_a = _enterprise_objects(actors, ent_a, officer_a, qv)
     objs_b = _enterprise_objects(actors, ent_b, officer_b, qv)
+    award = _award_objects(actors, admin, [(ent_a, officer_a), (ent_b, officer_b)])
 
     people = [officer_a, officer_b, gz, sz, prov, admin]
     # A token for everyone: the API must refuse the officers' and the admin's (made by hand here,
@@ -307,6 +348,7 @@ def build_world(actors: Actors) -> World:
             "admin": admin.id,
         },
         **objs_a,  # type: ignore[arg-type]
+        **award[0],
     )
     b = Side(
         name="B",
@@ -321,6 +363,7 @@ def build_world(actors: Actors) -> World:
             "admin": admin.id,
         },
         **objs_b,  # type: ignore[arg-type]
+        **award[1],
     )
     return World(
         A=a,

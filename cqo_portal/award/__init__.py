@@ -1,0 +1,1 @@
+"""Award and self-assessment rounds: applications, examiners, consensus and feedback."""

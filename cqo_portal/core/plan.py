@@ -8,8 +8,9 @@ an item was split into questions:
   band's step of the item's points, shared equally between its steps;
 * a band question's step is worth one band's step of its points, wherever inside its band the
   answer sits; a maturity or other question's step is worth the points of its next level;
-* steps are ranked by the band their item is in (lowest first, the furthest behind), then by the
-  points the step's item or question gains, then in questionnaire order;
+* steps are ranked by the band their item is in (lowest first, the furthest behind); at the same
+  band, process items (4.1-4.6) come before results items (4.7), which improve through them; then
+  by the points the step's item or question gains, then in questionnaire order;
 * advice that reads the same as an earlier step's is shown once.
 """
 
@@ -38,6 +39,8 @@ class PlanItem:
     next_label: Text
     suggestion: Text
     recoverable_points: float
+    #: The item the step lifts (holistic items), so a summary can name each item once.
+    item_id: str | None = None
 
 
 def _fallback_suggestion(next_label: Text) -> Text:
@@ -68,7 +71,7 @@ def improvement_plan(
     maxes = question_max_points(q, answers)
     holistic = holistic_assessments(q, answers)
     sections = {s.id: s for s in q.sections}
-    ranked: list[tuple[int, float, int, PlanItem]] = []
+    ranked: list[tuple[int, int, float, int, PlanItem]] = []
     for order, question in enumerate(q.scored_questions):
         section = sections[question.section_id]
         ia = holistic.get(question.item_id or "")
@@ -86,6 +89,7 @@ def improvement_plan(
             suggestion = question.suggestions.get(rating - 1) or _fallback_suggestion(nxt)
             gain = item_gain / len(ia.band.limiting)
             rank_band = band
+            kind_rank = 1 if kind == "results" else 0
         else:
             answer = answers.get(question.id)
             step = next_step(question, answer)
@@ -98,9 +102,10 @@ def improvement_plan(
                 nxt_lo = BANDS[bi + 1][0] if bi + 1 < len(BANDS) else 100
                 item_gain = gain = maxes[question.id] * (nxt_lo - BANDS[bi][0]) / 100
                 rank_band = bi + 1
+                kind_rank = 0
             else:
                 item_gain = gain = maxes[question.id] * (step.fraction - frac)
-                rank_band = 0  # maturity and other scales rank by points alone
+                rank_band = kind_rank = 0  # maturity and other scales rank by points alone
             current = answer_text(question, answer)
             nxt = step.label
             suggestion = question.suggestions.get(
@@ -109,6 +114,7 @@ def improvement_plan(
         ranked.append(
             (
                 rank_band,
+                kind_rank,
                 -item_gain,
                 order,
                 PlanItem(
@@ -121,10 +127,11 @@ def improvement_plan(
                     next_label=nxt,
                     suggestion=suggestion,
                     recoverable_points=round1(gain),
+                    item_id=question.item_id if ia is not None else None,
                 ),
             )
         )
-    ranked.sort(key=lambda t: (t[0], t[1], t[2]))
+    ranked.sort(key=lambda t: (t[0], t[1], t[2], t[3]))
     seen: set[str] = set()
     plan: list[PlanItem] = []
     for *_key, p in ranked:
@@ -153,5 +160,15 @@ def strengths(result: Result, n: int = 3) -> list[SectionResult]:
 
 
 def priorities(plan: list[PlanItem], n: int = 3) -> list[PlanItem]:
-    """The n plan steps worth the most points (the plan is already ranked)."""
-    return plan[:n]
+    """The first n plan steps, one per item (the plan is already ranked)."""
+    out: list[PlanItem] = []
+    seen: set[str] = set()
+    for p in plan:
+        if p.item_id is not None and p.item_id in seen:
+            continue
+        if p.item_id is not None:
+            seen.add(p.item_id)
+        out.append(p)
+        if len(out) == n:
+            break
+    return out

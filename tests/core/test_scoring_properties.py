@@ -272,7 +272,11 @@ def test_plan_is_ranked_by_band_then_recoverable_points(
             return band_step_gain(ia.holistic.item.points, ia.band.band)
         return p.recoverable_points
 
-    keys = [(band_of(p.question_id), -round(gain_of(p), 6)) for p in plan]
+    def kind_of(question_id: str) -> int:
+        item = q.question(question_id).item_id
+        return int(item in items and items[item].holistic.kind == "results")
+
+    keys = [(band_of(p.question_id), kind_of(p.question_id), -round(gain_of(p), 6)) for p in plan]
     assert keys == sorted(keys)
     gains = [p.recoverable_points for p in plan]
     assert all(g >= 0 for g in gains)

@@ -122,7 +122,10 @@ def _answer_for(question: Question, rng: random.Random, quality: float) -> Answe
     if t is AnswerType.FACTOR:
         if question.item_id in DEMO_MEASURES:
             return Answer()  # a results factor left blank takes the rating proposed from data
-        return Answer(value=1 + round(x * 5), evidence=evidence)
+        # a rating names its evidence, as examiners expect of every factor
+        return Answer(
+            value=1 + round(x * 5), evidence="见月度经营分析会纪要 / See the monthly review minutes"
+        )
     if t is AnswerType.MEASURES:
         return parse_answer(question, _demo_measures(question.item_id or "", rng, x))[0]
     if t is AnswerType.ITEM_SCORE:
@@ -938,6 +941,8 @@ def seed_quality_safety(rng: random.Random, *, first_index: int = 0) -> int:
                     else today + timedelta(days=rng.choice([40, 400, 800])),
                 )
             )
+    db.session.flush()
+    return made
 
 
 # --- award rounds: a released round with consensus, an open one in review -------------------------

@@ -187,8 +187,15 @@ def test_chinese_report_shows_score_enterprise_trend_peers_and_headings(zh_texts
     assert "同行中位数" in text
 
 
+def unpaged(texts: list[str]) -> str:
+    """The pages' text squashed into one, without the running header and footer a page break
+    puts inside a paragraph that runs on to the next page."""
+    running = r"粤华精密制造有限公司[^报]{0,30}报告编号[A-Z0-9-]+第\d+页/共\d+页"
+    return re.sub(running, "", squash("".join(texts)))
+
+
 def test_chinese_report_has_every_section_plan_suggestion_and_answer(zh_texts, zh_ctx):
-    text = squash("".join(zh_texts))
+    text = unpaged(zh_texts)
     v = zh_ctx.result
     for section in v.sections:
         assert squash(section.title) in text
@@ -224,7 +231,7 @@ def test_each_section_starts_on_its_own_page_and_toc_page_numbers_match(zh_texts
         assert page_number not in seen  # one section per page
         seen.add(page_number)
         assert f"分项评价·{index}/{len(sections)}{title}" in pages[page_number - 1]
-    assert "以下改进事项按可提升分值" in pages[toc_page(toc, "改进计划") - 1]
+    assert "以下改进项先列差距最大的评分项" in pages[toc_page(toc, "改进计划") - 1]
     assert "下表逐题列出" in pages[toc_page(toc, "附录：答卷明细") - 1]
     assert "总得分" in pages[toc_page(toc, "执行摘要") - 1]
 
@@ -593,8 +600,8 @@ def test_section_pages_show_each_answer_and_the_plan_is_ranked_with_gains(zh_tex
                     f"{report_pdf.fmt_number(q.points)}/{report_pdf.fmt_number(q.max_points)}分"
                 )
                 assert f"{squash(q.text)}{squash(q.answer)}·{points}" in page
-    text = "".join(pages)
-    plan = text[text.index("以下改进事项按可提升分值") : text.index("下表逐题列出")]
+    text = unpaged(pages)
+    plan = text[text.index("以下改进项先列差距最大的评分项") : text.index("下表逐题列出")]
     steps = re.findall(r"(?<![\d.])(\d+)\+([\d.]+)分", plan)
     assert [int(rank) for rank, _ in steps] == list(range(1, len(v.plan) + 1))
     gains = [float(gain) for _, gain in steps]
@@ -657,3 +664,4 @@ def test_loading_the_renderer_logs_no_warning():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.split() == ["unchanged"], out.stdout + out.stderr
+

@@ -66,9 +66,9 @@ def test_create_edit_and_status_changes_are_one_audited_write_each(client, actor
     db_session.refresh(a)
     assert a.status == ActionStatus.IN_PROGRESS and a.completed_on is None
     kinds = db_session.scalars(
-        select(AuditEvent.action).where(
-            AuditEvent.object_type == "ImprovementAction", AuditEvent.object_id == a.id
-        )
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "ImprovementAction", AuditEvent.object_id == a.id)
+        .order_by(AuditEvent.id)
     ).all()
     assert kinds == ["action.create", "action.status", "action.status", "action.status"]
     page = client.get(f"/actions/{a.id}").get_data(as_text=True)

@@ -98,7 +98,7 @@ def test_award_round_from_opening_to_feedback(live_app, live_server, page: Page)
     log_in(page, base, OFFICER, PASSWORD, lang="zh")
     page.goto(base + "/dashboard")
     expect(page.locator("#open-rounds")).to_contain_text("汕头质量奖测试批次")
-    page.locator("#open-rounds a.take-part").click()
+    page.locator("#open-rounds li", has_text="汕头质量奖测试批次").locator("a.take-part").click()
     page.check("#eligibility-0")
     page.check("#eligibility-1")
     for name, text in (

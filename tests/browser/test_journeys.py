@@ -169,7 +169,7 @@ def test_officer_journey_in_chinese(page: Page, live_server: str):
     page.get_by_role("link", name="质量自评", exact=True).click()
     shot(page, "officer-06a-assessments-zh")
     _a11y(page)
-    card = page.locator(".card", has_text="质量管理体系与首席质量官履职自评").first
+    card = page.locator(".card", has_text="质量管理体系、首席质量官履职与质量安全主体责任自评").first
     card.get_by_role("button", name="开始或继续").click()
     expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "0")
     shot(page, "officer-06-assessment-overview-zh")

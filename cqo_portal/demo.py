@@ -986,8 +986,15 @@ def seed_award(users: dict[str, object], rng: random.Random) -> int:
     released (the showcase enterprise's feedback report), and this year's, open, in review."""
     from cqo_portal.award import services as award
 
+    # The version officers fill today (rated holistically from 2027.1), else the newest one.
     gbt = db.session.scalar(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.key == "gbt19580")
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.key == "gbt19580")
+        .order_by(
+            (QuestionnaireVersion.status == QuestionnaireStatus.PUBLISHED).desc(),
+            QuestionnaireVersion.id.desc(),
+        )
+        .limit(1)
     )
     if gbt is None:
         return 0

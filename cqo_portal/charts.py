@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from html import escape
 
-__all__ = ["PALETTE", "bar_chart", "histogram", "line_chart", "radar_chart"]
+__all__ = ["PALETTE", "bar_chart", "histogram", "line_chart", "measure_chart", "radar_chart"]
 
 FONT_FAMILY = "'WenQuanYi Micro Hei', 'Noto Sans CJK SC', 'DejaVu Sans', sans-serif"
 
@@ -571,4 +571,79 @@ def line_chart(
         f"{name}: " + ", ".join("–" if v is None else _value_text(float(v), unit) for v in values)
         for name, values in series.items()
     )
+    return _svg(width, height, title, body, desc)
+
+
+def measure_chart(
+    x_labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    target: float,
+    comparison: float,
+    title: str,
+    target_label: str,
+    comparison_label: str,
+    unit: str = "",
+    width: float = 240,
+    height: float = 96,
+) -> str:
+    """One key measure over its periods against its target and comparison value, compact.
+
+    The y axis is fitted to the data (a measure moving between 95 % and 97 % must not look
+    flat against a 0 axis); the target is a dashed line, the comparison a dotted one, each
+    labelled at the right. Few elements, so a report with many measures stays cheap to lay out.
+    """
+    if not x_labels or not values:
+        return _empty(width, height, title, "–")
+    points = [float(v) for v in values]
+    low = min([*points, target, comparison])
+    high = max([*points, target, comparison])
+    pad = (high - low) * 0.12 or abs(high) * 0.05 or 1.0
+    low, high = low - pad, high + pad
+    right = 4 + max(text_width(target_label, 8), text_width(comparison_label, 8))
+    left, top, bottom = 6.0, 8.0, 16.0
+    plot_w, plot_h = width - left - right - 4, height - top - bottom
+    n = len(points)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+        return x, top + plot_h - plot_h * (v - low) / (high - low)
+
+    body: list[str] = [
+        f'<line x1="{_fmt(left)}" y1="{_fmt(top + plot_h)}" x2="{_fmt(left + plot_w)}" '
+        f'y2="{_fmt(top + plot_h)}" stroke="{AXIS}" stroke-width="0.8"/>'
+    ]
+    for value, label, dash, colour in (
+        (target, target_label, "5 3", REFERENCE),
+        (comparison, comparison_label, "1.5 2.5", PALETTE[1]),
+    ):
+        _x, y = xy(0, value)
+        body.append(
+            f'<line x1="{_fmt(left)}" y1="{_fmt(y)}" x2="{_fmt(left + plot_w)}" y2="{_fmt(y)}" '
+            f'stroke="{colour}" stroke-width="1.2" stroke-dasharray="{dash}"/>'
+        )
+        body.append(_text(left + plot_w + 4, y + 3, [label], size=8, fill=colour))
+    coords = [xy(i, v) for i, v in enumerate(points)]
+    body.append(
+        '<polyline points="'
+        + " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in coords)
+        + f'" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>'
+    )
+    body.extend(
+        f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="2.2" fill="{PALETTE[0]}"/>' for x, y in coords
+    )
+    last_x, last_y = coords[-1]
+    body.append(
+        _text(last_x - 3, last_y - 5, [_value_text(points[-1], unit)], size=8, anchor="end")
+    )
+    body.append(_text(left, height - 4, [str(x_labels[0])], size=8, fill=MUTED))
+    if n > 1:
+        body.append(
+            _text(left + plot_w, height - 4, [str(x_labels[-1])], size=8, anchor="end", fill=MUTED)
+        )
+    desc = ", ".join(
+        f"{label}: {_value_text(v, unit)}" for label, v in zip(x_labels, points, strict=False)
+    )
+    desc += f"; {target_label}: {_value_text(target, unit)}"
+    desc += f"; {comparison_label}: {_value_text(comparison, unit)}"
     return _svg(width, height, title, body, desc)

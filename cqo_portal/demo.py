@@ -986,16 +986,33 @@ def seed_award(users: dict[str, object], rng: random.Random) -> int:
     released (the showcase enterprise's feedback report), and this year's, open, in review."""
     from cqo_portal.award import services as award
 
-    # The version officers fill today (rated holistically from 2027.1), else the newest one.
-    gbt = db.session.scalar(
-        select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.key == "gbt19580")
-        .order_by(
-            (QuestionnaireVersion.status == QuestionnaireStatus.PUBLISHED).desc(),
-            QuestionnaireVersion.id.desc(),
-        )
-        .limit(1)
+    # The version officers fill today (rated holistically from 2027.1) when enough enterprises
+    # have handed it in for two rounds; else the version most have handed in.
+    handed_in = dict(
+        db.session.execute(
+            select(Assessment.questionnaire_version_id, func.count(Assessment.id.distinct()))
+            .join(
+                QuestionnaireVersion, QuestionnaireVersion.id == Assessment.questionnaire_version_id
+            )
+            .where(
+                QuestionnaireVersion.key == "gbt19580",
+                Assessment.status.in_([AssessmentStatus.SUBMITTED, AssessmentStatus.ACCEPTED]),
+            )
+            .group_by(Assessment.questionnaire_version_id)
+        ).all()
     )
+    versions = list(
+        db.session.scalars(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.key == "gbt19580")
+            .order_by(QuestionnaireVersion.id.desc())
+        )
+    )
+    current = next((v for v in versions if v.status == QuestionnaireStatus.PUBLISHED), None)
+    if current is not None and handed_in.get(current.id, 0) >= 6:
+        gbt = current
+    else:
+        gbt = max(versions, key=lambda v: handed_in.get(v.id, 0), default=None)
     if gbt is None:
         return 0
     admin = users["admin@demo.cqo.gd.cn"]

@@ -374,18 +374,15 @@ def measure_views(readings: tuple[MeasureReading, ...], lang: str) -> tuple[Meas
             trend_label = _("sustained improvement, %(r)s%% a period", r=f"{abs(r.rate):.1f}")
         labels = tuple(p for p, _v in m.periods)
         values = tuple(v for _p, v in m.periods)
-        chart = charts.line_chart(
+        chart = charts.measure_chart(
             list(labels),
-            {
-                m.name: list(values),
-                _("Target"): [m.target] * len(values),
-                source: [m.comparison] * len(values),
-            },
+            list(values),
+            target=m.target,
+            comparison=m.comparison,
             title=m.name,
-            width=360,
-            height=180,
+            target_label=_("Target"),
+            comparison_label=kind,
             unit=m.unit if m.unit == "%" else "",
-            empty_message=_("No data"),
         )
         out.append(
             MeasureView(

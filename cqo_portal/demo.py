@@ -648,10 +648,10 @@ def seed_actions(rng: random.Random, *, first_index: int = 0) -> int:
     that one. Done actions go first to the questions that did improve, so the comparison shows
     each verdict. Dates of open actions are relative to today (overdue ones a few days past).
     """
-    from cqo_portal.actions.services import local_today
     from cqo_portal.core.plan import improvement_plan
     from cqo_portal.core.scoring import Result
     from cqo_portal.models import ActionNote, ActionStatus, ImprovementAction
+    from cqo_portal.web import local_today
 
     ent_ids = db.session.scalars(
         select(Enterprise.id).order_by(Enterprise.id).offset(first_index).limit(ACTION_ENTERPRISES)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from flask_babel import get_timezone
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +22,7 @@ from cqo_portal.models import (
     ImprovementAction,
     User,
 )
+from cqo_portal.web import local_today
 
 #: Status changes an officer may make (a note alone keeps the status). Done can be reopened and a
 #: dropped action taken up again; nothing jumps back to "planned" once work has started.
@@ -34,11 +34,6 @@ TRANSITIONS: dict[ActionStatus, tuple[ActionStatus, ...]] = {
 }
 
 OPEN = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
-
-
-def local_today() -> date:
-    """Today in the portal's time zone (Asia/Shanghai unless configured otherwise)."""
-    return datetime.now(get_timezone()).date()
 
 
 def overdue(action: ImprovementAction, today: date | None = None) -> bool:

@@ -362,9 +362,10 @@ def measure_views(readings: tuple[MeasureReading, ...], lang: str) -> tuple[Meas
         m = r.measure
         better = _("higher is better") if m.higher_is_better else _("lower is better")
         kind = COMPARISON_KINDS[m.comparison_kind].get(lang)
-        source = f"{kind}（{m.source}）" if m.source and lang == "zh" else kind
-        if m.source and lang != "zh":
-            source = f"{kind} ({m.source})"
+        if not m.source:
+            source = kind
+        else:
+            source = f"{kind}（{m.source}）" if lang == "zh" else f"{kind} ({m.source})"
         trend_label = {
             "improving": _("improving by %(r)s%% a period", r=f"{abs(r.rate):.1f}"),
             "worsening": _("worsening by %(r)s%% a period", r=f"{abs(r.rate):.1f}"),

@@ -884,9 +884,8 @@ def import_workbook(
         posted[r.question_id] = r.posted
         where[r.question_id] = r
     stored = services.answers_of(draft, q)
-    for question in q.questions:
-        if question.answer_type is not AnswerType.MEASURES:
-            continue
+    measures_questions = [x for x in q.questions if x.answer_type is AnswerType.MEASURES]
+    for question in measures_questions:
         rows = parsed.measures.get(question.id)
         prior = stored.get(question.id)
         if rows:
@@ -907,8 +906,9 @@ def import_workbook(
             evidence=base.evidence if base else (prior.evidence if prior else ""),
             loaded_state=base.loaded_state if base else None,
         )
+    known = {x.id for x in measures_questions}
     for qid in parsed.measures:
-        if qid not in {x.id for x in q.questions if x.answer_type is AnswerType.MEASURES}:
+        if qid not in known:
             problems.append(
                 RowProblem(
                     parsed.meta.get("measures", MEASURES_SHEET),

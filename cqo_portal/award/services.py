@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cqo_portal import audit
-from cqo_portal.actions.services import local_today
 from cqo_portal.assessments.services import questionnaire_of, result_of
 from cqo_portal.authz import assignment_of, scope_to_jurisdiction
 from cqo_portal.core.questionnaire import BANDS, Item, band_index
@@ -42,6 +41,7 @@ from cqo_portal.models import (
     User,
 )
 from cqo_portal.models.base import utcnow
+from cqo_portal.web import local_today
 
 #: The organisational profile's parts (组织概述), in the order the report prints them.
 PROFILE_FIELDS = ("activities", "products", "customers", "competitors", "key_figures", "challenges")

@@ -19,7 +19,7 @@ Results items (4.7) get their ratings proposed from measured data (:mod:`.measur
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -241,8 +241,3 @@ def contradictions(kind: str, ratings: Mapping[FactorId, int], band: int) -> lis
     return [
         f for f, m in zip(factors_of(kind), mins, strict=True) if _clamp_rating(ratings.get(f)) < m
     ]
-
-
-def ratings_list(kind: str, ratings: Mapping[FactorId, int]) -> Sequence[int]:
-    """The ratings in factor order (missing = 1), for display and tests."""
-    return [_clamp_rating(ratings.get(f)) for f in factors_of(kind)]

@@ -62,7 +62,7 @@ def test_local_today_is_the_shanghai_day(app, monkeypatch):
     """At 17:30 UTC it is already the next day in Shanghai (UTC+8)."""
     from datetime import UTC, datetime
 
-    import cqo_portal.actions.services as svc
+    import cqo_portal.web as svc
 
     class Clock(datetime):
         @classmethod
